@@ -1,0 +1,39 @@
+package graph
+
+import (
+	"frontdesk/graph/model"
+	"frontdesk/internal/conversation"
+	"frontdesk/internal/organization"
+)
+
+func pageInfo(hasNext bool, cursors []string) *model.PageInfo {
+	pi := &model.PageInfo{HasNextPage: hasNext}
+	if len(cursors) > 0 {
+		pi.EndCursor = &cursors[len(cursors)-1]
+	}
+	return pi
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func authPayload(s *organization.Session, err error) (*model.AuthPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.AuthPayload{Token: s.Token, User: s.User, Organization: s.Organization}, nil
+}
+
+func conversationFilter(f *model.ConversationFilter) *conversation.Filter {
+	if f == nil {
+		return nil
+	}
+	return &conversation.Filter{
+		Status: f.Status, Owner: f.Owner, Channel: f.Channel, AssigneeID: f.AssigneeID,
+		Unassigned: f.Unassigned, Urgent: f.Urgent, Text: f.Text,
+	}
+}

@@ -1,0 +1,19 @@
+// Package graph is Frontdesk's GraphQL layer: thin resolvers over the
+// services in internal/, dataloaders, the error presenter and the HTTP and
+// WebSocket handler. Nothing here touches SQL.
+package graph
+
+import (
+	"frontdesk/internal/channel"
+	"frontdesk/internal/conversation"
+	"frontdesk/internal/organization"
+	"frontdesk/internal/realtime"
+)
+
+// Resolver holds the services the resolvers call.
+type Resolver struct {
+	OrgSvc     *organization.Service
+	ChannelSvc *channel.Service
+	ConvSvc    *conversation.Service
+	Hub        *realtime.Hub
+}

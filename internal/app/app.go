@@ -1,0 +1,261 @@
+// Package app is Frontdesk's composition root: it connects to PostgreSQL
+// (starting a private cluster in development when none is reachable),
+// migrates, builds the services, River and the realtime hub, and serves
+// HTTP until told to stop.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+
+	"frontdesk/graph"
+	"frontdesk/internal/auth"
+	"frontdesk/internal/channel"
+	"frontdesk/internal/config"
+	"frontdesk/internal/conversation"
+	"frontdesk/internal/database"
+	"frontdesk/internal/logging"
+	"frontdesk/internal/organization"
+	"frontdesk/internal/pgembed"
+	"frontdesk/internal/realtime"
+	"frontdesk/jobs/worker"
+)
+
+// App is a running Frontdesk instance.
+type App struct {
+	Config        config.Config
+	Log           *slog.Logger
+	DB            *database.DB
+	DatabaseURL   string
+	Tokens        *auth.Tokens
+	Organizations *organization.Service
+	Conversations *conversation.Service
+	River         *river.Client[*sql.Tx]
+	Hub           *realtime.Hub
+	Endpoint      *graph.Endpoint
+	Handler       http.Handler
+
+	cluster *pgembed.Cluster
+}
+
+// Connect opens (and if needed creates and migrates) the database, falling
+// back to a private cluster in development. Commands that only need the
+// database (migrate, seed, token) stop here.
+func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log, DatabaseURL: cfg.DatabaseURL}
+	if err := database.Reachable(ctx, cfg.DatabaseURL); err != nil {
+		if cfg.Production() || !cfg.EmbeddedPostgres {
+			return nil, fmt.Errorf("cannot reach PostgreSQL (%v): start it, or set DATABASE_URL to a reachable server", err)
+		}
+		if err := a.startPrivateCluster(ctx, err); err != nil {
+			return nil, err
+		}
+	}
+	if err := database.EnsureDatabase(ctx, a.DatabaseURL); err != nil {
+		a.Close()
+		return nil, err
+	}
+	db, err := database.Open(ctx, a.DatabaseURL, 40)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.DB = db
+	if err := database.Migrate(ctx, db, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	secret, err := a.jwtSecret()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Tokens, err = auth.NewTokens(auth.TokenConfig{
+		Secret: secret, KeyFile: cfg.JWTKeyFile, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
+		TTL: cfg.TokenTTL, VisitorTTL: cfg.VisitorTokenTTL,
+	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Organizations = organization.NewService(db.Bun, a.Tokens)
+	return a, nil
+}
+
+func (a *App) startPrivateCluster(ctx context.Context, cause error) error {
+	bin, err := pgembed.FindBinaries()
+	if err != nil {
+		return fmt.Errorf("cannot reach PostgreSQL (%v) and cannot start a private one: %w; or set DATABASE_URL", cause, err)
+	}
+	a.Log.WarnContext(ctx, "PostgreSQL not reachable; starting a private cluster", slog.String("reason", cause.Error()), slog.String("data_dir", filepath.Join(a.Config.DataDir, "pg")))
+	cl, err := pgembed.Start(ctx, pgembed.Options{DataDir: filepath.Join(a.Config.DataDir, "pg"), BinDir: bin, Logger: a.Log})
+	if err != nil {
+		return fmt.Errorf("start private PostgreSQL: %w", err)
+	}
+	a.cluster = cl
+	name, err := databaseName(a.Config.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	a.DatabaseURL = cl.DSN(name)
+	return nil
+}
+
+func databaseName(u string) (string, error) {
+	i := strings.LastIndex(u, "/")
+	if i < 0 {
+		return "", errors.New("DATABASE_URL names no database")
+	}
+	name := u[i+1:]
+	if j := strings.IndexByte(name, '?'); j >= 0 {
+		name = name[:j]
+	}
+	return name, nil
+}
+
+// jwtSecret returns the configured secret or, in development, one kept
+// under the data folder so tokens survive restarts.
+func (a *App) jwtSecret() ([]byte, error) {
+	if a.Config.JWTSecret != "" || a.Config.JWTKeyFile != "" {
+		return []byte(a.Config.JWTSecret), nil
+	}
+	path := filepath.Join(a.Config.DataDir, "jwt-secret")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if err := os.MkdirAll(a.Config.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	secret := []byte(rand.Text() + rand.Text())
+	// O_EXCL: when replicas start together the first writer wins and the
+	// others read its secret.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		time.Sleep(50 * time.Millisecond)
+		return os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write development jwt secret: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Write(secret); err != nil {
+		return nil, fmt.Errorf("write development jwt secret: %w", err)
+	}
+	return secret, nil
+}
+
+// Build assembles the services, River, the hub and the HTTP handler.
+func (a *App) Build(ctx context.Context) error {
+	a.Hub = realtime.New(a.DB, realtime.Config{}, a.Log)
+	workers := river.NewWorkers()
+	riverClient, err := river.NewClient(riverdatabasesql.NewWithPgxListener(a.DB.SQL, a.DB.Pool), &river.Config{
+		Logger:               a.Log,
+		Workers:              workers,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 50}},
+		FetchCooldown:        a.Config.JobFetchCooldown,
+		RescueStuckJobsAfter: a.Config.JobRescueAfter,
+	})
+	if err != nil {
+		return fmt.Errorf("river client: %w", err)
+	}
+	a.River = riverClient
+	a.Conversations = conversation.NewService(a.DB.Bun, riverClient, a.Hub, a.Tokens)
+	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Logger: a.Log}); err != nil {
+		return err
+	}
+	a.Endpoint = graph.NewEndpoint(&graph.Resolver{
+		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), ConvSvc: a.Conversations, Hub: a.Hub,
+	}, a.DB.Bun, a.Organizations, graph.Options{
+		Production: a.Config.Production(), AllowedOrigins: a.Config.AllowedOrigins,
+		MaxBodyBytes: a.Config.MaxBodyBytes, MaxDepth: a.Config.MaxDepth, MaxComplexity: a.Config.MaxComplexity,
+		MaxTokens: a.Config.MaxTokens, RequestTimeout: a.Config.RequestTimeout,
+		RateLimit: a.Config.RateLimit, RateBurst: a.Config.RateBurst, Workers: a.Config.Workers,
+		Logger: a.Log,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", a.Endpoint)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", a.ready)
+	a.Handler = logging.Middleware(a.Log, mux)
+	return nil
+}
+
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.DB.Pool.Ping(ctx); err != nil {
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	if n, err := database.Pending(ctx, a.DB); err != nil || n > 0 {
+		http.Error(w, "migrations pending", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// Start starts the hub and River's workers.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Hub.Start(ctx); err != nil {
+		return fmt.Errorf("start realtime hub: %w", err)
+	}
+	if err := a.River.Start(ctx); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
+	return nil
+}
+
+// Serve listens on the configured address until ctx is cancelled, then
+// shuts down gracefully: stop accepting, close WebSockets, finish requests,
+// stop River with a soft timeout, stop the hub.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	_ = a.Endpoint.WS.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		a.Log.Warn("http shutdown", slog.String("error", err.Error()))
+	}
+	soft, cancelSoft := context.WithTimeout(sctx, a.Config.ShutdownTimeout/2)
+	defer cancelSoft()
+	if err := a.River.Stop(soft); err != nil {
+		_ = a.River.StopAndCancel(sctx)
+	}
+	a.Hub.Stop()
+	return nil
+}
+
+// Close releases the database and stops a private cluster this process started.
+func (a *App) Close() {
+	if a.DB != nil {
+		a.DB.Close()
+	}
+	if a.cluster != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := a.cluster.Stop(ctx); err != nil {
+			a.Log.Warn("stop private PostgreSQL", slog.String("error", err.Error()))
+		}
+	}
+}

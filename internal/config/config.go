@@ -1,0 +1,299 @@
+// Package config reads Frontdesk's settings from the environment once, into
+// a validated struct. No other package reads environment variables.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environments Frontdesk knows.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+)
+
+// Config is every setting the server reads at start-up. The env tag of each
+// field names its variable; Load fills defaults first.
+type Config struct {
+	// Env is development or production (FRONTDESK_ENV). Production refuses
+	// weak secrets, turns off introspection and never starts a private
+	// PostgreSQL.
+	Env string
+	// Addr is the listen address (FRONTDESK_ADDR).
+	Addr string
+	// PublicURL is how clients reach the server, used in printed URLs
+	// (FRONTDESK_PUBLIC_URL); derived from Addr when empty.
+	PublicURL string
+	// DatabaseURL is the PostgreSQL connection string (DATABASE_URL). The
+	// database is created when missing.
+	DatabaseURL string
+	// EmbeddedPostgres allows development to start a private cluster under
+	// DataDir when DATABASE_URL's server is unreachable
+	// (FRONTDESK_EMBEDDED_POSTGRES, default true; ignored in production).
+	EmbeddedPostgres bool
+	// DataDir holds local state: the private cluster and the development
+	// JWT secret (FRONTDESK_DATA_DIR).
+	DataDir string
+
+	// JWTSecret signs HS256 tokens (FRONTDESK_JWT_SECRET, at least 32 bytes).
+	JWTSecret string
+	// JWTKeyFile is a PEM private key (Ed25519 or RSA) used instead of the
+	// secret (FRONTDESK_JWT_KEY_FILE).
+	JWTKeyFile string
+	// JWTIssuer and JWTAudience are written into and required of every token.
+	JWTIssuer   string
+	JWTAudience string
+	// TokenTTL is the lifetime of user tokens (FRONTDESK_TOKEN_TTL).
+	TokenTTL time.Duration
+	// VisitorTokenTTL is the lifetime of web chat visitor tokens
+	// (FRONTDESK_VISITOR_TOKEN_TTL).
+	VisitorTokenTTL time.Duration
+
+	// SecretKey encrypts channel credentials at rest (FRONTDESK_SECRET_KEY,
+	// 32 bytes as hex or base64). Development derives one under DataDir.
+	SecretKey string
+
+	// LogLevel is debug, info, warn or error (FRONTDESK_LOG_LEVEL).
+	LogLevel slog.Level
+	// AllowedOrigins are host patterns allowed to open WebSockets and make
+	// cross-origin requests (FRONTDESK_ALLOWED_ORIGINS, comma separated,
+	// "*" for any).
+	AllowedOrigins []string
+
+	// RequestTimeout bounds one HTTP GraphQL request (FRONTDESK_REQUEST_TIMEOUT).
+	RequestTimeout time.Duration
+	// MaxBodyBytes caps a request body (FRONTDESK_MAX_BODY_BYTES).
+	MaxBodyBytes int64
+	// MaxDepth and MaxComplexity bound a query (FRONTDESK_MAX_QUERY_DEPTH,
+	// FRONTDESK_MAX_QUERY_COMPLEXITY).
+	MaxDepth      int
+	MaxComplexity int
+	// MaxTokens caps the parser's token count (FRONTDESK_MAX_QUERY_TOKENS).
+	MaxTokens int
+	// RateLimit is requests per second allowed per token or client address,
+	// with RateBurst as the bucket size (FRONTDESK_RATE_LIMIT, FRONTDESK_RATE_BURST).
+	RateLimit float64
+	RateBurst int
+	// Workers caps GraphQL requests executing at once (FRONTDESK_WORKERS).
+	Workers int
+
+	// JobFetchCooldown is River's minimum time between fetches
+	// (FRONTDESK_JOB_FETCH_COOLDOWN); a few ms keeps job pickup fast.
+	JobFetchCooldown time.Duration
+	// JobRescueAfter is when River rescues a job whose worker died
+	// (FRONTDESK_JOB_RESCUE_AFTER).
+	JobRescueAfter time.Duration
+	// ShutdownTimeout bounds graceful shutdown (FRONTDESK_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+}
+
+// Default returns the development defaults.
+func Default() Config {
+	return Config{
+		Env:              EnvDevelopment,
+		Addr:             ":8080",
+		DatabaseURL:      "postgres://postgres@127.0.0.1:5432/frontdesk?sslmode=disable",
+		EmbeddedPostgres: true,
+		DataDir:          ".frontdesk",
+		JWTIssuer:        "frontdesk",
+		JWTAudience:      "frontdesk",
+		TokenTTL:         24 * time.Hour,
+		VisitorTokenTTL:  7 * 24 * time.Hour,
+		LogLevel:         slog.LevelInfo,
+		RequestTimeout:   15 * time.Second,
+		MaxBodyBytes:     1 << 20,
+		MaxDepth:         12,
+		MaxComplexity:    5000,
+		MaxTokens:        5000,
+		RateLimit:        50,
+		RateBurst:        100,
+		Workers:          256,
+		JobFetchCooldown: 2 * time.Millisecond,
+		JobRescueAfter:   time.Hour,
+		ShutdownTimeout:  20 * time.Second,
+	}
+}
+
+// Load reads the process environment.
+func Load() (Config, error) { return LoadFrom(os.LookupEnv) }
+
+// LoadFrom reads settings through lookup (os.LookupEnv in production, a map
+// in tests) and validates them.
+func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
+	c := Default()
+	r := reader{lookup: lookup}
+	r.str("FRONTDESK_ENV", &c.Env)
+	r.str("FRONTDESK_ADDR", &c.Addr)
+	r.str("FRONTDESK_PUBLIC_URL", &c.PublicURL)
+	r.str("DATABASE_URL", &c.DatabaseURL)
+	r.boolean("FRONTDESK_EMBEDDED_POSTGRES", &c.EmbeddedPostgres)
+	r.str("FRONTDESK_DATA_DIR", &c.DataDir)
+	r.str("FRONTDESK_JWT_SECRET", &c.JWTSecret)
+	r.str("FRONTDESK_JWT_KEY_FILE", &c.JWTKeyFile)
+	r.str("FRONTDESK_JWT_ISSUER", &c.JWTIssuer)
+	r.str("FRONTDESK_JWT_AUDIENCE", &c.JWTAudience)
+	r.duration("FRONTDESK_TOKEN_TTL", &c.TokenTTL)
+	r.duration("FRONTDESK_VISITOR_TOKEN_TTL", &c.VisitorTokenTTL)
+	r.str("FRONTDESK_SECRET_KEY", &c.SecretKey)
+	if v, ok := lookup("FRONTDESK_LOG_LEVEL"); ok && v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("FRONTDESK_LOG_LEVEL: want debug, info, warn or error, got %q", v))
+		}
+	}
+	if v, ok := lookup("FRONTDESK_ALLOWED_ORIGINS"); ok && v != "" {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.AllowedOrigins = append(c.AllowedOrigins, o)
+			}
+		}
+	}
+	r.duration("FRONTDESK_REQUEST_TIMEOUT", &c.RequestTimeout)
+	r.int64("FRONTDESK_MAX_BODY_BYTES", &c.MaxBodyBytes)
+	r.integer("FRONTDESK_MAX_QUERY_DEPTH", &c.MaxDepth)
+	r.integer("FRONTDESK_MAX_QUERY_COMPLEXITY", &c.MaxComplexity)
+	r.integer("FRONTDESK_MAX_QUERY_TOKENS", &c.MaxTokens)
+	r.float("FRONTDESK_RATE_LIMIT", &c.RateLimit)
+	r.integer("FRONTDESK_RATE_BURST", &c.RateBurst)
+	r.integer("FRONTDESK_WORKERS", &c.Workers)
+	r.duration("FRONTDESK_JOB_FETCH_COOLDOWN", &c.JobFetchCooldown)
+	r.duration("FRONTDESK_JOB_RESCUE_AFTER", &c.JobRescueAfter)
+	r.duration("FRONTDESK_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Production reports whether the server runs in production mode.
+func (c Config) Production() bool { return c.Env == EnvProduction }
+
+// Validate checks the settings and says which variable to fix.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Env != EnvDevelopment && c.Env != EnvProduction {
+		add("FRONTDESK_ENV: want %q or %q, got %q", EnvDevelopment, EnvProduction, c.Env)
+	}
+	if c.Addr == "" {
+		add("FRONTDESK_ADDR: must not be empty")
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || strings.TrimPrefix(u.Path, "/") == "" {
+		add("DATABASE_URL: want postgres://user@host:port/database, got %q", c.DatabaseURL)
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		add("FRONTDESK_JWT_SECRET: must be at least 32 bytes")
+	}
+	if c.Production() {
+		if c.JWTSecret == "" && c.JWTKeyFile == "" {
+			add("production needs a signing key: set FRONTDESK_JWT_SECRET (32+ random bytes) or FRONTDESK_JWT_KEY_FILE (PEM Ed25519 or RSA key)")
+		}
+		if c.SecretKey == "" {
+			add("production needs FRONTDESK_SECRET_KEY (32 random bytes, hex or base64) to encrypt channel credentials")
+		}
+	}
+	if c.TokenTTL <= 0 || c.VisitorTokenTTL <= 0 {
+		add("FRONTDESK_TOKEN_TTL and FRONTDESK_VISITOR_TOKEN_TTL must be positive")
+	}
+	if c.MaxBodyBytes < 1024 {
+		add("FRONTDESK_MAX_BODY_BYTES: must be at least 1024")
+	}
+	if c.MaxDepth < 2 || c.MaxComplexity < 10 || c.MaxTokens < 100 {
+		add("query limits too low: FRONTDESK_MAX_QUERY_DEPTH >= 2, FRONTDESK_MAX_QUERY_COMPLEXITY >= 10, FRONTDESK_MAX_QUERY_TOKENS >= 100")
+	}
+	if c.RateLimit <= 0 || c.RateBurst < 1 {
+		add("FRONTDESK_RATE_LIMIT must be positive and FRONTDESK_RATE_BURST at least 1")
+	}
+	if c.Workers < 1 {
+		add("FRONTDESK_WORKERS: must be at least 1")
+	}
+	if c.JobFetchCooldown < time.Millisecond {
+		add("FRONTDESK_JOB_FETCH_COOLDOWN: must be at least 1ms")
+	}
+	if c.JobRescueAfter < time.Second {
+		add("FRONTDESK_JOB_RESCUE_AFTER: must be at least 1s")
+	}
+	return errors.Join(errs...)
+}
+
+// reader collects parse errors so the user sees every bad variable at once.
+type reader struct {
+	lookup func(string) (string, bool)
+	errs   []error
+}
+
+func (r *reader) get(key string) (string, bool) {
+	v, ok := r.lookup(key)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+func (r *reader) str(key string, dst *string) {
+	if v, ok := r.get(key); ok {
+		*dst = v
+	}
+}
+
+func (r *reader) boolean(key string, dst *bool) {
+	if v, ok := r.get(key); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: want true or false, got %q", key, v))
+			return
+		}
+		*dst = b
+	}
+}
+
+func (r *reader) duration(key string, dst *time.Duration) {
+	if v, ok := r.get(key); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: want a duration like 10s or 5m, got %q", key, v))
+			return
+		}
+		*dst = d
+	}
+}
+
+func (r *reader) integer(key string, dst *int) {
+	if v, ok := r.get(key); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: want a whole number, got %q", key, v))
+			return
+		}
+		*dst = n
+	}
+}
+
+func (r *reader) int64(key string, dst *int64) {
+	if v, ok := r.get(key); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: want a whole number, got %q", key, v))
+			return
+		}
+		*dst = n
+	}
+}
+
+func (r *reader) float(key string, dst *float64) {
+	if v, ok := r.get(key); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: want a number, got %q", key, v))
+			return
+		}
+		*dst = f
+	}
+}

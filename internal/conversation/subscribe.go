@@ -1,0 +1,46 @@
+package conversation
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"frontdesk/internal/auth"
+	"frontdesk/internal/eventlog"
+	"frontdesk/internal/realtime"
+)
+
+// SubscribeConversation streams one conversation's events to a caller who
+// may see it (visitors: their own, without private events), resuming after
+// the cursor when one is given.
+func (s *Service) SubscribeConversation(ctx context.Context, hub *realtime.Hub, conversationID uuid.UUID, after string) (<-chan *eventlog.Event, error) {
+	conv, err := s.Get(ctx, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	p, _ := auth.FromContext(ctx)
+	f := realtime.Filter{OrgID: p.OrgID, ConversationID: &conv.ID, ExcludePrivate: !p.Is(auth.Team...)}
+	return subscribe(ctx, hub, f, after)
+}
+
+// SubscribeInbox streams every customer-conversation event of the caller's
+// organisation; team only.
+func (s *Service) SubscribeInbox(ctx context.Context, hub *realtime.Hub, after string) (<-chan *eventlog.Event, error) {
+	p, err := auth.Require(ctx, auth.Team...)
+	if err != nil {
+		return nil, err
+	}
+	return subscribe(ctx, hub, realtime.Filter{OrgID: p.OrgID, ExcludeStaff: true}, after)
+}
+
+func subscribe(ctx context.Context, hub *realtime.Hub, f realtime.Filter, after string) (<-chan *eventlog.Event, error) {
+	var from *eventlog.Position
+	if after != "" {
+		pos, err := eventlog.ParseCursor(after)
+		if err != nil {
+			return nil, err
+		}
+		from = &pos
+	}
+	return hub.Subscribe(ctx, f, from)
+}

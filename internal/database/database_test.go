@@ -1,0 +1,74 @@
+package database_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"frontdesk/internal/database"
+	"frontdesk/internal/dbtest"
+)
+
+// Several replicas starting at once on a database that does not exist yet
+// must all succeed, and every migration must be recorded once.
+func TestConcurrentCreateAndMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	name := "fdtest_mig_" + uuid.NewString()[:8]
+	url, err := database.WithDatabase(dbtest.BaseURL(), name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		db, err := database.Open(ctx, dbtest.BaseURL(), 1)
+		if err == nil {
+			_, _ = db.SQL.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %q WITH (FORCE)", name))
+			db.Close()
+		}
+	})
+
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			if err := database.EnsureDatabase(ctx, url); err != nil {
+				errs[i] = err
+				return
+			}
+			db, err := database.Open(ctx, url, 2)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer db.Close()
+			errs[i] = database.Migrate(ctx, db, slog.New(slog.DiscardHandler))
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+
+	db, err := database.Open(ctx, url, 1)
+	require.NoError(t, err)
+	defer db.Close()
+	var dup int
+	require.NoError(t, db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT name FROM bun_migrations GROUP BY name HAVING count(*) > 1) d`).Scan(&dup))
+	require.Zero(t, dup)
+	require.NoError(t, db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT version FROM river_migration GROUP BY line, version HAVING count(*) > 1) d`).Scan(&dup))
+	require.Zero(t, dup)
+	pending, err := database.Pending(ctx, db)
+	require.NoError(t, err)
+	require.Zero(t, pending)
+}
+
+func TestTemplateClone(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	pending, err := database.Pending(context.Background(), db)
+	require.NoError(t, err)
+	require.Zero(t, pending)
+}

@@ -1,0 +1,10 @@
+package realtime
+
+import "frontdesk/internal/eventlog"
+
+// TailForTest returns the dispatcher's tail position.
+func (h *Hub) TailForTest() eventlog.Position {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.tail
+}

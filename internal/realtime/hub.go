@@ -1,0 +1,311 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"frontdesk/internal/database"
+	"frontdesk/internal/eventlog"
+)
+
+// Delays of the dispatcher's unscheduled re-reads.
+const (
+	// heldBackMinDelay is the first re-read after finding events held back
+	// behind an open transaction; it doubles up to heldBackMaxDelay while
+	// nothing moves, so a long transaction costs a few reads a second.
+	heldBackMinDelay = 5 * time.Millisecond
+	heldBackMaxDelay = 100 * time.Millisecond
+	// errorMinDelay is the first retry after a failed read; it doubles up
+	// to the poll interval.
+	errorMinDelay = 100 * time.Millisecond
+	// notifyTimeout bounds one pg_notify call.
+	notifyTimeout = 5 * time.Second
+)
+
+type hubState int
+
+const (
+	stateNew hubState = iota
+	stateStarted
+	stateStopped
+)
+
+// Hub is one process's connection to the live event log: a notifier, a
+// listener, a dispatcher, and the subscribers it feeds. Make one per
+// process with New, Start it, and Stop it on shutdown.
+type Hub struct {
+	db  *database.DB
+	cfg Config
+	log *slog.Logger
+
+	// wake holds at most one pending wake-up for the dispatcher, so any
+	// number of wake-ups while it reads cost one more read.
+	wake chan struct{}
+	// notifyReq holds at most one pending pg_notify: while one is in
+	// flight, further Notify calls coalesce into a single next one.
+	notifyReq chan struct{}
+
+	// lifecycle serialises Start and Stop.
+	lifecycle sync.Mutex
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+
+	// mu guards the fields below. The dispatcher holds it while it fans a
+	// batch out and moves the tail, so a subscriber that registers under
+	// it sees every event after the tail it reads.
+	mu    sync.Mutex
+	state hubState
+	tail  eventlog.Position
+	subs  map[uuid.UUID]map[*subscriber]struct{}
+}
+
+// New returns a Hub reading db; cfg's zero fields take the defaults.
+func New(db *database.DB, cfg Config, log *slog.Logger) *Hub {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Hub{
+		db:        db,
+		cfg:       cfg.withDefaults(),
+		log:       log,
+		wake:      make(chan struct{}, 1),
+		notifyReq: make(chan struct{}, 1),
+		subs:      make(map[uuid.UUID]map[*subscriber]struct{}),
+	}
+}
+
+// Start reads the current end of the log, opens the LISTEN connection and
+// starts the listener, notifier and dispatcher. It returns once the tail is
+// known, so a subscription made after Start sees every later event. ctx
+// bounds start-up only: the hub runs until Stop.
+func (h *Hub) Start(ctx context.Context) error {
+	h.lifecycle.Lock()
+	defer h.lifecycle.Unlock()
+	h.mu.Lock()
+	state := h.state
+	h.mu.Unlock()
+	switch state {
+	case stateStarted:
+		return errors.New("realtime: hub already started")
+	case stateStopped:
+		return ErrClosed
+	}
+
+	tail, err := readTail(ctx, h.db.Bun)
+	if err != nil {
+		return fmt.Errorf("start realtime hub: %w", err)
+	}
+	conn, err := h.connectListener(ctx)
+	if err != nil {
+		return fmt.Errorf("start realtime hub: %w", err)
+	}
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	h.cancel = cancel
+	h.mu.Lock()
+	h.tail = tail
+	h.state = stateStarted
+	h.mu.Unlock()
+
+	h.wg.Add(3)
+	go h.listen(runCtx, conn)
+	go h.notifier(runCtx)
+	go h.dispatcher(runCtx)
+	h.log.DebugContext(ctx, "realtime hub started",
+		slog.Uint64("tail_txid", tail.TxID), slog.Int64("tail_id", tail.ID))
+	return nil
+}
+
+// Stop ends every subscription (their channels close), stops the
+// background work and waits for it. A pending notification is still sent.
+// Stop is idempotent; a stopped hub cannot be started again.
+func (h *Hub) Stop() {
+	h.lifecycle.Lock()
+	defer h.lifecycle.Unlock()
+	h.mu.Lock()
+	if h.state == stateStopped {
+		h.mu.Unlock()
+		return
+	}
+	h.state = stateStopped
+	for _, set := range h.subs {
+		for s := range set {
+			s.cancel()
+		}
+	}
+	h.mu.Unlock()
+	if h.cancel != nil {
+		h.cancel()
+	}
+	h.wg.Wait()
+}
+
+// Notify tells every process, this one included, that events were
+// committed. Call it after the commit of any transaction that appended
+// events, never inside it: NOTIFY serialises commits. It never blocks:
+// the local dispatcher is woken at once and one pg_notify is sent on a
+// pooled connection; calls made while one is in flight coalesce into a
+// single next one.
+func (h *Hub) Notify() {
+	h.wakeDispatcher()
+	select {
+	case h.notifyReq <- struct{}{}:
+	default:
+	}
+}
+
+// wakeDispatcher asks for a read without blocking.
+func (h *Hub) wakeDispatcher() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// notifier sends the pg_notify calls that Notify requests, one at a time.
+func (h *Hub) notifier(ctx context.Context) {
+	defer h.wg.Done()
+	for {
+		select {
+		case <-h.notifyReq:
+			h.sendNotify(ctx)
+		case <-ctx.Done():
+			// Events committed just before shutdown should not wait for
+			// the other processes' next poll.
+			select {
+			case <-h.notifyReq:
+				h.sendNotify(context.WithoutCancel(ctx))
+			default:
+			}
+			return
+		}
+	}
+}
+
+// sendNotify sends one notification; the other processes' polling covers
+// one that fails.
+func (h *Hub) sendNotify(ctx context.Context) {
+	nctx, cancel := context.WithTimeout(ctx, notifyTimeout)
+	defer cancel()
+	if _, err := h.db.Pool.Exec(nctx, `SELECT pg_notify($1, '')`, h.cfg.Channel); err != nil && ctx.Err() == nil {
+		h.log.WarnContext(ctx, "realtime notify failed", slog.Any("error", err))
+	}
+}
+
+// dispatcher follows the log from the tail and fans events out, whenever
+// it is woken, polled, or has a re-read scheduled.
+func (h *Hub) dispatcher(ctx context.Context) {
+	defer h.wg.Done()
+	poll := time.NewTicker(h.cfg.PollInterval)
+	defer poll.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	heldDelay, errDelay := heldBackMinDelay, errorMinDelay
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		case <-poll.C:
+		case <-retry.C:
+		}
+		progressed, held, err := h.advance(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			h.log.WarnContext(ctx, "realtime read failed", slog.Any("error", err),
+				slog.Duration("retry_in", errDelay))
+			retry.Reset(errDelay)
+			errDelay = min(2*errDelay, max(h.cfg.PollInterval, errorMinDelay))
+		case held:
+			// A transaction older than committed events is still open. It
+			// may never notify (it need not write events), so look again
+			// soon, backing off while it stays open.
+			errDelay = errorMinDelay
+			if progressed {
+				heldDelay = heldBackMinDelay
+			}
+			retry.Reset(heldDelay)
+			heldDelay = min(2*heldDelay, heldBackMaxDelay)
+		default:
+			errDelay, heldDelay = errorMinDelay, heldBackMinDelay
+			retry.Stop()
+		}
+	}
+}
+
+// advance reads every event after the tail that is below the horizon, in
+// pages, publishing each page; then it checks for events held back.
+func (h *Hub) advance(ctx context.Context) (progressed, held bool, err error) {
+	// Only this goroutine writes tail, so reading it unlocked is safe.
+	for {
+		batch, err := read(ctx, h.db.Bun, nil, h.tail, pageSize)
+		if err != nil {
+			return progressed, false, err
+		}
+		if len(batch) > 0 {
+			h.publish(batch)
+			progressed = true
+		}
+		if len(batch) < pageSize {
+			break
+		}
+	}
+	held, err = heldBack(ctx, h.db.Bun, h.tail)
+	return progressed, held, err
+}
+
+// publish offers each event to the matching subscribers and moves the tail
+// past the batch, atomically with respect to Subscribe.
+func (h *Hub) publish(batch []*eventlog.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range batch {
+		for s := range h.subs[e.OrganizationID] {
+			if s.filter.Match(e) {
+				s.offer(e)
+			}
+		}
+	}
+	last := batch[len(batch)-1]
+	h.tail = eventlog.Position{TxID: last.TxID, ID: last.ID}
+}
+
+// register adds s and returns the tail it starts from.
+func (h *Hub) register(s *subscriber) (eventlog.Position, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch h.state {
+	case stateNew:
+		return eventlog.Position{}, ErrNotStarted
+	case stateStopped:
+		return eventlog.Position{}, ErrClosed
+	}
+	set := h.subs[s.filter.OrgID]
+	if set == nil {
+		set = make(map[*subscriber]struct{})
+		h.subs[s.filter.OrgID] = set
+	}
+	set[s] = struct{}{}
+	h.wg.Add(1)
+	return h.tail, nil
+}
+
+// unregister removes s.
+func (h *Hub) unregister(s *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	set := h.subs[s.filter.OrgID]
+	delete(set, s)
+	if len(set) == 0 {
+		delete(h.subs, s.filter.OrgID)
+	}
+}

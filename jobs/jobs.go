@@ -1,0 +1,34 @@
+// Package jobs declares the arguments of Frontdesk's background jobs. It is
+// a leaf package: services import it to enqueue jobs in the same
+// transaction as the data they act on, and jobs/worker runs them.
+package jobs
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+)
+
+// HandoffSLAArgs checks, when the organisation's hand-off SLA has passed,
+// whether a human answered a handed-off conversation, and escalates it if
+// not. HandedOffAt identifies the hand-off: a later hand-off schedules its
+// own check and makes this one moot.
+type HandoffSLAArgs struct {
+	OrganizationID uuid.UUID `json:"organization_id"`
+	ConversationID uuid.UUID `json:"conversation_id"`
+	HandedOffAt    time.Time `json:"handed_off_at"`
+}
+
+// Kind is the job's stable name.
+func (HandoffSLAArgs) Kind() string { return "handoff_sla" }
+
+// InsertOpts makes the check unique per hand-off, so a retried mutation
+// cannot schedule it twice.
+func (HandoffSLAArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:       river.QueueDefault,
+		MaxAttempts: 10,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true},
+	}
+}
