@@ -41,6 +41,8 @@ type Options struct {
 	RateLimit      float64
 	RateBurst      int
 	Workers        int
+	// InitTimeout bounds the wait for a WebSocket's connection_init.
+	InitTimeout time.Duration
 	// RevalidateInterval is how often a WebSocket re-checks its token's user.
 	RevalidateInterval time.Duration
 	Logger             *slog.Logger
@@ -60,6 +62,7 @@ func NewEndpoint(r *Resolver, db bun.IDB, authn Authenticator, o Options) *Endpo
 	ws := &wstransport.Transport{Config: wstransport.Config{
 		AllowedOrigins:          o.AllowedOrigins,
 		InsecureSkipOriginCheck: !o.Production && len(o.AllowedOrigins) == 0,
+		InitTimeout:             o.InitTimeout,
 		RevalidateInterval:      o.RevalidateInterval,
 		Logger:                  log,
 		InitFunc: func(ctx context.Context, payload map[string]any) (context.Context, error) {

@@ -183,6 +183,7 @@ func (a *App) Build(ctx context.Context) error {
 		MaxBodyBytes: a.Config.MaxBodyBytes, MaxDepth: a.Config.MaxDepth, MaxComplexity: a.Config.MaxComplexity,
 		MaxTokens: a.Config.MaxTokens, RequestTimeout: a.Config.RequestTimeout,
 		RateLimit: a.Config.RateLimit, RateBurst: a.Config.RateBurst, Workers: a.Config.Workers,
+		InitTimeout: a.Config.WSInitTimeout, RevalidateInterval: a.Config.WSRevalidateInterval,
 		Logger: a.Log,
 	})
 	mux := http.NewServeMux()

@@ -84,6 +84,13 @@ type Config struct {
 	// Workers caps GraphQL requests executing at once (FRONTDESK_WORKERS).
 	Workers int
 
+	// WSInitTimeout is how long a WebSocket may wait before connection_init
+	// (FRONTDESK_WS_INIT_TIMEOUT).
+	WSInitTimeout time.Duration
+	// WSRevalidateInterval is how often an open WebSocket re-checks that its
+	// user is still active (FRONTDESK_WS_REVALIDATE_INTERVAL).
+	WSRevalidateInterval time.Duration
+
 	// JobFetchCooldown is River's minimum time between fetches
 	// (FRONTDESK_JOB_FETCH_COOLDOWN); a few ms keeps job pickup fast.
 	JobFetchCooldown time.Duration
@@ -97,27 +104,29 @@ type Config struct {
 // Default returns the development defaults.
 func Default() Config {
 	return Config{
-		Env:              EnvDevelopment,
-		Addr:             ":8080",
-		DatabaseURL:      "postgres://postgres@127.0.0.1:5432/frontdesk?sslmode=disable",
-		EmbeddedPostgres: true,
-		DataDir:          ".frontdesk",
-		JWTIssuer:        "frontdesk",
-		JWTAudience:      "frontdesk",
-		TokenTTL:         24 * time.Hour,
-		VisitorTokenTTL:  7 * 24 * time.Hour,
-		LogLevel:         slog.LevelInfo,
-		RequestTimeout:   15 * time.Second,
-		MaxBodyBytes:     1 << 20,
-		MaxDepth:         12,
-		MaxComplexity:    5000,
-		MaxTokens:        5000,
-		RateLimit:        50,
-		RateBurst:        100,
-		Workers:          256,
-		JobFetchCooldown: 2 * time.Millisecond,
-		JobRescueAfter:   time.Hour,
-		ShutdownTimeout:  20 * time.Second,
+		Env:                  EnvDevelopment,
+		Addr:                 ":8080",
+		DatabaseURL:          "postgres://postgres@127.0.0.1:5432/frontdesk?sslmode=disable",
+		EmbeddedPostgres:     true,
+		DataDir:              ".frontdesk",
+		JWTIssuer:            "frontdesk",
+		JWTAudience:          "frontdesk",
+		TokenTTL:             24 * time.Hour,
+		VisitorTokenTTL:      7 * 24 * time.Hour,
+		LogLevel:             slog.LevelInfo,
+		RequestTimeout:       15 * time.Second,
+		MaxBodyBytes:         1 << 20,
+		MaxDepth:             12,
+		MaxComplexity:        5000,
+		MaxTokens:            5000,
+		RateLimit:            50,
+		RateBurst:            100,
+		Workers:              256,
+		WSInitTimeout:        10 * time.Second,
+		WSRevalidateInterval: 15 * time.Second,
+		JobFetchCooldown:     2 * time.Millisecond,
+		JobRescueAfter:       time.Hour,
+		ShutdownTimeout:      20 * time.Second,
 	}
 }
 
@@ -162,6 +171,8 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	r.float("FRONTDESK_RATE_LIMIT", &c.RateLimit)
 	r.integer("FRONTDESK_RATE_BURST", &c.RateBurst)
 	r.integer("FRONTDESK_WORKERS", &c.Workers)
+	r.duration("FRONTDESK_WS_INIT_TIMEOUT", &c.WSInitTimeout)
+	r.duration("FRONTDESK_WS_REVALIDATE_INTERVAL", &c.WSRevalidateInterval)
 	r.duration("FRONTDESK_JOB_FETCH_COOLDOWN", &c.JobFetchCooldown)
 	r.duration("FRONTDESK_JOB_RESCUE_AFTER", &c.JobRescueAfter)
 	r.duration("FRONTDESK_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
@@ -215,6 +226,9 @@ func (c Config) Validate() error {
 	}
 	if c.Workers < 1 {
 		add("FRONTDESK_WORKERS: must be at least 1")
+	}
+	if c.WSInitTimeout <= 0 || c.WSRevalidateInterval <= 0 {
+		add("FRONTDESK_WS_INIT_TIMEOUT and FRONTDESK_WS_REVALIDATE_INTERVAL must be positive")
 	}
 	if c.JobFetchCooldown < time.Millisecond {
 		add("FRONTDESK_JOB_FETCH_COOLDOWN: must be at least 1ms")

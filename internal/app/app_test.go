@@ -1,0 +1,218 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
+
+	"frontdesk/internal/apptest"
+	"frontdesk/internal/config"
+)
+
+// A visitor's message reaches an agent's inbox subscription, and the
+// conversation appears in the inbox with its contact and last message.
+func TestVisitorMessageReachesInbox(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Acme")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	ws := s.Dial(ctx, map[string]any{"Authorization": "Bearer " + org.OwnerToken})
+	ws.Subscribe(ctx, "inbox", `subscription { inboxEvents { id cursor type conversation { id } message { id text direction } } }`, nil)
+	time.Sleep(100 * time.Millisecond) // let the subscription register before the write
+
+	v := s.StartWebChat(org)
+	msgID := s.Say(v, "Сколько стоит таргет?")
+
+	var got []map[string]any
+	for len(got) < 2 {
+		_, data := ws.Next(ctx)
+		got = append(got, data["inboxEvents"].(map[string]any))
+	}
+	require.Equal(t, "CONVERSATION_OPENED", got[0]["type"])
+	require.Equal(t, "MESSAGE_RECEIVED", got[1]["type"])
+	msg := got[1]["message"].(map[string]any)
+	require.Equal(t, msgID, msg["id"])
+	require.Equal(t, "IN", msg["direction"])
+	require.Equal(t, "Сколько стоит таргет?", msg["text"])
+
+	var inbox struct {
+		Conversations struct {
+			Edges []struct {
+				Node struct {
+					ID          string
+					UnreadCount int
+					Contact     struct{ Name string }
+					LastMessage struct{ Text string }
+				}
+			}
+		}
+	}
+	s.MustDo(org.OwnerToken, `{ conversations(first: 10) { edges { node { id unreadCount contact { name } lastMessage { text } } } } }`, nil, &inbox)
+	require.Len(t, inbox.Conversations.Edges, 1)
+	n := inbox.Conversations.Edges[0].Node
+	require.Equal(t, v.ConversationID, n.ID)
+	require.Equal(t, 1, n.UnreadCount)
+	require.Equal(t, "Visitor", n.Contact.Name)
+	require.Equal(t, "Сколько стоит таргет?", n.LastMessage.Text)
+}
+
+// The hand-off SLA escalates when no human replies in time (bot replies do
+// not count) and stays silent when one does.
+func TestHandoffSLA(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Sla")
+	s.MustDo(org.OwnerToken, `mutation { updateOrganizationSettings(input: {handoffSlaSeconds: 1}) { handoffSlaSeconds } }`, nil, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	ws := s.Dial(ctx, map[string]any{"Authorization": "Bearer " + org.OwnerToken})
+	ws.Subscribe(ctx, "inbox", `subscription { inboxEvents { type conversation { id urgent } } }`, nil)
+	time.Sleep(100 * time.Millisecond)
+
+	unanswered := s.StartWebChat(org)
+	s.Say(unanswered, "I want a refund")
+	answered := s.StartWebChat(org)
+	s.Say(answered, "hello?")
+
+	handOff := `mutation($c: ID!) { handOffConversation(conversationId: $c, reason: "refund") { owner handoffReason } }`
+	s.MustDo(org.OwnerToken, handOff, map[string]any{"c": unanswered.ConversationID}, nil)
+	s.MustDo(org.OwnerToken, handOff, map[string]any{"c": answered.ConversationID}, nil)
+	// A bot message does not count as a human reply: simulate one.
+	_, err := s.App.DB.SQL.ExecContext(ctx, `INSERT INTO messages (id, organization_id, conversation_id, direction, author, text)
+		SELECT gen_random_uuid(), organization_id, id, 'OUT', 'BOT', 'An agent will be with you shortly' FROM conversations WHERE id = $1`, unanswered.ConversationID)
+	require.NoError(t, err)
+	s.MustDo(org.OwnerToken, `mutation($c: ID!) { sendAgentMessage(conversationId: $c, text: "Hi, I am here") { id } }`, map[string]any{"c": answered.ConversationID}, nil)
+
+	var escalated []string
+	for {
+		_, data := ws.Next(ctx)
+		ev := data["inboxEvents"].(map[string]any)
+		if ev["type"] == "ESCALATED" {
+			conv := ev["conversation"].(map[string]any)
+			require.Equal(t, true, conv["urgent"])
+			escalated = append(escalated, conv["id"].(string))
+			break
+		}
+	}
+	require.Equal(t, []string{unanswered.ConversationID}, escalated)
+
+	// Wait until both SLA jobs have run, then check the answered one stayed calm.
+	require.Eventually(t, func() bool {
+		var n int
+		require.NoError(t, s.App.DB.SQL.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE kind = 'handoff_sla' AND state = 'completed'`).Scan(&n))
+		return n == 2
+	}, 15*time.Second, 20*time.Millisecond)
+	var urgent bool
+	require.NoError(t, s.App.DB.SQL.QueryRowContext(ctx, `SELECT urgent FROM conversations WHERE id = $1`, answered.ConversationID).Scan(&urgent))
+	require.False(t, urgent)
+	var escalations int
+	require.NoError(t, s.App.DB.SQL.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE type = 'ESCALATED'`).Scan(&escalations))
+	require.Equal(t, 1, escalations)
+}
+
+// A deactivated user's tokens stop working at once over HTTP, and an open
+// WebSocket of theirs is closed with 4403 at the next revalidation.
+func TestDeactivatedUserIsCutOff(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, func(c *config.Config) { c.WSRevalidateInterval = 100 * time.Millisecond })
+	org := s.SignUp("Cutoff")
+	agentID, agentToken := s.Invite(org, "AGENT")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	ws := s.Dial(ctx, map[string]any{"Authorization": "Bearer " + agentToken})
+	ws.Subscribe(ctx, "1", `subscription { inboxEvents { id } }`, nil)
+	s.MustDo(agentToken, `{ me { id } }`, nil, nil)
+
+	s.MustDo(org.OwnerToken, `mutation($u: ID!) { deactivateUser(userId: $u) { active } }`, map[string]any{"u": agentID}, nil)
+	r := s.Do(agentToken, `{ me { id } }`, nil)
+	require.Equal(t, []string{"UNAUTHENTICATED"}, r.Codes())
+	require.Equal(t, websocket.StatusCode(4403), ws.CloseStatus(ctx))
+
+	// The last owner cannot be removed.
+	r = s.Do(org.OwnerToken, `mutation($u: ID!) { deactivateUser(userId: $u) { active } }`, map[string]any{"u": org.OwnerID})
+	require.Equal(t, []string{"CONFLICT"}, r.Codes())
+}
+
+// Paging the inbox walks every conversation once, newest activity first,
+// and filters narrow it.
+func TestInboxPagingAndFilters(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Paging")
+	var ids []string
+	var visitors []*apptest.Visitor
+	for i := range 7 {
+		v := s.StartWebChat(org)
+		s.Say(v, "hello number "+string(rune('a'+i)))
+		ids = append(ids, v.ConversationID)
+		visitors = append(visitors, v)
+	}
+	s.MustDo(org.OwnerToken, `mutation($c: ID!) { closeConversation(conversationId: $c) { status } }`, map[string]any{"c": ids[0]}, nil)
+	s.MustDo(org.OwnerToken, `mutation($c: ID!) { handOffConversation(conversationId: $c) { owner } }`, map[string]any{"c": ids[1]}, nil)
+
+	type page struct {
+		Conversations struct {
+			Edges []struct {
+				Node struct{ ID string }
+			}
+			PageInfo struct {
+				HasNextPage bool
+				EndCursor   *string
+			}
+		}
+	}
+	var seen []string
+	var after any
+	for {
+		var p page
+		s.MustDo(org.OwnerToken, `query($a: String) { conversations(first: 3, after: $a) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, map[string]any{"a": after}, &p)
+		for _, e := range p.Conversations.Edges {
+			seen = append(seen, e.Node.ID)
+		}
+		if !p.Conversations.PageInfo.HasNextPage {
+			break
+		}
+		after = *p.Conversations.PageInfo.EndCursor
+	}
+	// Newest activity first: each visitor wrote after the previous one.
+	want := []string{ids[6], ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]}
+	require.Equal(t, want, seen)
+
+	count := func(filter string) int {
+		var p page
+		s.MustDo(org.OwnerToken, `{ conversations(first: 50, filter: `+filter+`) { edges { node { id } } pageInfo { hasNextPage } } }`, nil, &p)
+		return len(p.Conversations.Edges)
+	}
+	require.Equal(t, 1, count(`{status: CLOSED}`))
+	require.Equal(t, 6, count(`{status: OPEN}`))
+	require.Equal(t, 1, count(`{owner: HUMAN}`))
+	require.Equal(t, 1, count(`{text: "number c"}`))
+	require.Equal(t, 7, count(`{channel: WEBCHAT}`))
+	require.Equal(t, 0, count(`{urgent: true}`))
+
+	// Reading clears the unread count; a closed conversation reopens on the
+	// next inbound message.
+	var read struct{ MarkConversationRead struct{ UnreadCount int } }
+	s.MustDo(org.OwnerToken, `mutation($c: ID!) { markConversationRead(conversationId: $c) { unreadCount } }`, map[string]any{"c": ids[0]}, &read)
+	require.Zero(t, read.MarkConversationRead.UnreadCount)
+	s.Say(visitors[0], "are you there?")
+	require.Equal(t, 0, count(`{status: CLOSED}`))
+	var conv struct {
+		Conversation struct {
+			Status      string
+			UnreadCount int
+			Messages    struct{ Edges []struct{ Node struct{ Text string } } }
+		}
+	}
+	s.MustDo(org.OwnerToken, `query($c: ID!) { conversation(id: $c) { status unreadCount messages(first: 1) { edges { node { text } } } } }`, map[string]any{"c": ids[0]}, &conv)
+	require.Equal(t, "OPEN", conv.Conversation.Status)
+	require.Equal(t, 1, conv.Conversation.UnreadCount)
+	require.Equal(t, "are you there?", conv.Conversation.Messages.Edges[0].Node.Text)
+}

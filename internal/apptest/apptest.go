@@ -1,0 +1,300 @@
+// Package apptest runs a complete Frontdesk server (real PostgreSQL, real
+// River, real hub) on its own database for one test, and drives it through
+// GraphQL over HTTP and WebSocket like a frontend would.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
+
+	"frontdesk/internal/app"
+	"frontdesk/internal/config"
+	"frontdesk/internal/dbtest"
+)
+
+// Secret is the HS256 secret every test server signs with.
+const Secret = "apptest-secret-apptest-secret-0123456789"
+
+// Server is a running Frontdesk for one test.
+type Server struct {
+	T      testing.TB
+	App    *app.App
+	HTTP   *httptest.Server
+	URL    string // .../graphql
+	Config config.Config
+}
+
+// Option changes the configuration before the server starts.
+type Option func(*config.Config)
+
+// Start runs a server on a fresh database; it stops when the test ends.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	return StartOn(t, dbtest.NewURL(t), opts...)
+}
+
+// StartOn runs a server on an existing database (several servers may share one).
+func StartOn(t testing.TB, databaseURL string, opts ...Option) *Server {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DatabaseURL = databaseURL
+	cfg.EmbeddedPostgres = false
+	cfg.JWTSecret = Secret
+	cfg.DataDir = t.TempDir()
+	cfg.RateLimit, cfg.RateBurst = 10_000, 10_000
+	for _, o := range opts {
+		o(&cfg)
+	}
+	require.NoError(t, cfg.Validate())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Connect(ctx, cfg, log)
+	require.NoError(t, err)
+	require.NoError(t, a.Build(ctx))
+	require.NoError(t, a.Start(ctx))
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(func() {
+		_ = a.Endpoint.WS.Shutdown(context.Background())
+		srv.Close()
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = a.River.StopAndCancel(sctx)
+		a.Hub.Stop()
+		cancel()
+		a.Close()
+	})
+	return &Server{T: t, App: a, HTTP: srv, URL: srv.URL + "/graphql", Config: cfg}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Response is a GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []Error         `json:"errors"`
+}
+
+// Error is one GraphQL error.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code is the error's extensions.code.
+func (e Error) Code() string { s, _ := e.Extensions["code"].(string); return s }
+
+// Codes lists the codes of every error.
+func (r *Response) Codes() []string {
+	var out []string
+	for _, e := range r.Errors {
+		out = append(out, e.Code())
+	}
+	return out
+}
+
+// Decode unmarshals data into v, failing the test on errors in the response.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	require.Empty(t, r.Errors, "unexpected GraphQL errors")
+	require.NoError(t, json.Unmarshal(r.Data, v))
+}
+
+// Do posts a GraphQL operation with an optional bearer token.
+func (s *Server) Do(token, query string, vars map[string]any) *Response {
+	s.T.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	require.NoError(s.T, err)
+	req, err := http.NewRequest(http.MethodPost, s.URL, bytes.NewReader(body))
+	require.NoError(s.T, err)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(s.T, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(s.T, err)
+	out := &Response{Status: res.StatusCode}
+	require.NoError(s.T, json.Unmarshal(raw, out), "body: %s", raw)
+	return out
+}
+
+// MustDo is Do that fails the test on GraphQL errors and decodes data into v.
+func (s *Server) MustDo(token, query string, vars map[string]any, v any) {
+	s.T.Helper()
+	r := s.Do(token, query, vars)
+	require.Empty(s.T, r.Errors, "query %s", query)
+	if v != nil {
+		require.NoError(s.T, json.Unmarshal(r.Data, v))
+	}
+}
+
+// Org is a signed-up organisation with its owner's token.
+type Org struct {
+	ID         string
+	OwnerID    string
+	OwnerToken string
+	PublicKey  string
+}
+
+var orgSeq = time.Now().UnixNano()
+
+// SignUp creates an organisation and returns its owner's token and web chat key.
+func (s *Server) SignUp(name string) *Org {
+	s.T.Helper()
+	orgSeq++
+	var out struct {
+		SignUp struct {
+			Token string
+			User  struct{ ID string }
+			Organization struct{ ID string }
+		}
+	}
+	s.MustDo("", `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id role } organization { id } } }`,
+		map[string]any{"i": map[string]any{"organizationName": name, "name": name + " Owner", "email": fmt.Sprintf("owner%d@%s.test", orgSeq, strings.ToLower(strings.ReplaceAll(name, " ", ""))), "password": "password-123"}}, &out)
+	var ch struct{ ChannelAccounts []struct{ PublicKey *string } }
+	s.MustDo(out.SignUp.Token, `{ channelAccounts { publicKey } }`, nil, &ch)
+	require.Len(s.T, ch.ChannelAccounts, 1)
+	return &Org{ID: out.SignUp.Organization.ID, OwnerID: out.SignUp.User.ID, OwnerToken: out.SignUp.Token, PublicKey: *ch.ChannelAccounts[0].PublicKey}
+}
+
+// Invite adds a user with role to org and returns their id and token.
+func (s *Server) Invite(org *Org, role string) (id, token string) {
+	s.T.Helper()
+	orgSeq++
+	email := fmt.Sprintf("u%d@%s.test", orgSeq, strings.ToLower(role))
+	var out struct{ InviteUser struct{ ID string } }
+	s.MustDo(org.OwnerToken, `mutation($i: InviteUserInput!) { inviteUser(input: $i) { id } }`,
+		map[string]any{"i": map[string]any{"email": email, "name": "User " + role, "role": role, "password": "password-123"}}, &out)
+	var login struct{ Login struct{ Token string } }
+	s.MustDo("", `mutation($e: String!) { login(email: $e, password: "password-123") { token } }`, map[string]any{"e": email}, &login)
+	return out.InviteUser.ID, login.Login.Token
+}
+
+// Visitor is a web chat visitor with their conversation.
+type Visitor struct {
+	Token          string
+	ConversationID string
+}
+
+// StartWebChat opens a web chat conversation on org's widget.
+func (s *Server) StartWebChat(org *Org) *Visitor {
+	s.T.Helper()
+	var out struct {
+		StartWebChat struct {
+			Token        string
+			Conversation struct{ ID string }
+		}
+	}
+	s.MustDo("", `mutation($k: String!) { startWebChat(publicKey: $k, visitorName: "Visitor") { token conversation { id } } }`,
+		map[string]any{"k": org.PublicKey}, &out)
+	return &Visitor{Token: out.StartWebChat.Token, ConversationID: out.StartWebChat.Conversation.ID}
+}
+
+// Say sends a visitor message and returns its id.
+func (s *Server) Say(v *Visitor, text string) string {
+	s.T.Helper()
+	var out struct{ SendVisitorMessage struct{ ID string } }
+	s.MustDo(v.Token, `mutation($c: ID!, $t: String!) { sendVisitorMessage(conversationId: $c, text: $t) { id } }`,
+		map[string]any{"c": v.ConversationID, "t": text}, &out)
+	return out.SendVisitorMessage.ID
+}
+
+// WS is a graphql-transport-ws client connection.
+type WS struct {
+	t    testing.TB
+	Conn *websocket.Conn
+}
+
+// Dial opens a WebSocket and, when initPayload is not nil, sends
+// connection_init and waits for the ack.
+func (s *Server) Dial(ctx context.Context, initPayload map[string]any) *WS {
+	s.T.Helper()
+	u := "ws" + strings.TrimPrefix(s.URL, "http")
+	c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	require.NoError(s.T, err)
+	c.SetReadLimit(1 << 20)
+	ws := &WS{t: s.T, Conn: c}
+	s.T.Cleanup(func() { _ = c.CloseNow() })
+	if initPayload != nil {
+		ws.Send(ctx, map[string]any{"type": "connection_init", "payload": initPayload})
+		msg := ws.Read(ctx)
+		require.Equal(s.T, "connection_ack", msg["type"], "got %v", msg)
+	}
+	return ws
+}
+
+// Send writes one protocol message.
+func (w *WS) Send(ctx context.Context, msg map[string]any) {
+	w.t.Helper()
+	b, err := json.Marshal(msg)
+	require.NoError(w.t, err)
+	require.NoError(w.t, w.Conn.Write(ctx, websocket.MessageText, b))
+}
+
+// Read reads the next protocol message, skipping pings.
+func (w *WS) Read(ctx context.Context) map[string]any {
+	w.t.Helper()
+	for {
+		_, b, err := w.Conn.Read(ctx)
+		require.NoError(w.t, err)
+		var msg map[string]any
+		require.NoError(w.t, json.Unmarshal(b, &msg))
+		if msg["type"] == "ping" {
+			w.Send(ctx, map[string]any{"type": "pong"})
+			continue
+		}
+		return msg
+	}
+}
+
+// Subscribe starts a subscription with id.
+func (w *WS) Subscribe(ctx context.Context, id, query string, vars map[string]any) {
+	w.t.Helper()
+	w.Send(ctx, map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": query, "variables": vars}})
+}
+
+// Next reads the next `next` payload's data for any subscription.
+func (w *WS) Next(ctx context.Context) (id string, data map[string]any) {
+	w.t.Helper()
+	msg := w.Read(ctx)
+	require.Equal(w.t, "next", msg["type"], "got %v", msg)
+	payload, _ := msg["payload"].(map[string]any)
+	require.Empty(w.t, payload["errors"], "subscription errors: %v", payload["errors"])
+	data, _ = payload["data"].(map[string]any)
+	id, _ = msg["id"].(string)
+	return id, data
+}
+
+// CloseStatus reads until the server closes and returns the close code.
+func (w *WS) CloseStatus(ctx context.Context) websocket.StatusCode {
+	for {
+		_, _, err := w.Conn.Read(ctx)
+		if err != nil {
+			return websocket.CloseStatus(err)
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package config_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"frontdesk/internal/config"
+)
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		check   func(t *testing.T, c config.Config)
+	}{
+		{name: "defaults", env: nil, check: func(t *testing.T, c config.Config) {
+			require.Equal(t, ":8080", c.Addr)
+			require.Equal(t, "postgres://postgres@127.0.0.1:5432/frontdesk?sslmode=disable", c.DatabaseURL)
+			require.False(t, c.Production())
+		}},
+		{name: "overrides", env: map[string]string{
+			"FRONTDESK_ADDR": "127.0.0.1:9000", "FRONTDESK_LOG_LEVEL": "debug", "FRONTDESK_ALLOWED_ORIGINS": "a.example, b.example",
+			"FRONTDESK_REQUEST_TIMEOUT": "3s", "FRONTDESK_EMBEDDED_POSTGRES": "false",
+		}, check: func(t *testing.T, c config.Config) {
+			require.Equal(t, "127.0.0.1:9000", c.Addr)
+			require.Equal(t, []string{"a.example", "b.example"}, c.AllowedOrigins)
+			require.Equal(t, 3*time.Second, c.RequestTimeout)
+			require.False(t, c.EmbeddedPostgres)
+		}},
+		{name: "production needs secrets", env: map[string]string{"FRONTDESK_ENV": "production"}, wantErr: "FRONTDESK_JWT_SECRET"},
+		{name: "production with secrets", env: map[string]string{"FRONTDESK_ENV": "production", "FRONTDESK_JWT_SECRET": "0123456789abcdef0123456789abcdef", "FRONTDESK_SECRET_KEY": "k"}},
+		{name: "short secret", env: map[string]string{"FRONTDESK_JWT_SECRET": "short"}, wantErr: "at least 32 bytes"},
+		{name: "bad env", env: map[string]string{"FRONTDESK_ENV": "staging"}, wantErr: "FRONTDESK_ENV"},
+		{name: "bad duration", env: map[string]string{"FRONTDESK_TOKEN_TTL": "soon"}, wantErr: "FRONTDESK_TOKEN_TTL"},
+		{name: "bad number", env: map[string]string{"FRONTDESK_WORKERS": "many"}, wantErr: "FRONTDESK_WORKERS"},
+		{name: "bad level", env: map[string]string{"FRONTDESK_LOG_LEVEL": "loud"}, wantErr: "FRONTDESK_LOG_LEVEL"},
+		{name: "bad database url", env: map[string]string{"DATABASE_URL": "mysql://x/y"}, wantErr: "DATABASE_URL"},
+		{name: "database url without name", env: map[string]string{"DATABASE_URL": "postgres://127.0.0.1:5432"}, wantErr: "DATABASE_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := config.LoadFrom(lookup(tt.env))
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
