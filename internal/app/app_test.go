@@ -208,7 +208,9 @@ func TestInboxPagingAndFilters(t *testing.T) {
 		Conversation struct {
 			Status      string
 			UnreadCount int
-			Messages    struct{ Edges []struct{ Node struct{ Text string } } }
+			Messages    struct {
+				Edges []struct{ Node struct{ Text string } }
+			}
 		}
 	}
 	s.MustDo(org.OwnerToken, `query($c: ID!) { conversation(id: $c) { status unreadCount messages(first: 1) { edges { node { text } } } } }`, map[string]any{"c": ids[0]}, &conv)

@@ -168,8 +168,8 @@ func (s *Server) SignUp(name string) *Org {
 	orgSeq++
 	var out struct {
 		SignUp struct {
-			Token string
-			User  struct{ ID string }
+			Token        string
+			User         struct{ ID string }
 			Organization struct{ ID string }
 		}
 	}

@@ -53,7 +53,7 @@ func startHub(t *testing.T, db *database.DB, cfg realtime.Config) *realtime.Hub 
 	return hub
 }
 
-func newOrg(t *testing.T, db *database.DB) testOrg {
+func newOrg(t testing.TB, db *database.DB) testOrg {
 	t.Helper()
 	ctx := t.Context()
 	o := testOrg{ID: uuid.New(), Conv: uuid.New(), Conv2: uuid.New(), StaffConv: uuid.New()}

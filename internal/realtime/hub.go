@@ -243,7 +243,8 @@ func (h *Hub) dispatcher(ctx context.Context) {
 }
 
 // advance reads every event after the tail that is below the horizon, in
-// pages, publishing each page; then it checks for events held back.
+// pages, publishing each page; then it reports whether committed events
+// remain beyond the new tail (held back behind an open transaction).
 func (h *Hub) advance(ctx context.Context) (progressed, held bool, err error) {
 	// Only this goroutine writes tail, so reading it unlocked is safe.
 	for {
@@ -259,7 +260,7 @@ func (h *Hub) advance(ctx context.Context) (progressed, held bool, err error) {
 			break
 		}
 	}
-	held, err = heldBack(ctx, h.db.Bun, h.tail)
+	held, err = pending(ctx, h.db.Bun, h.tail)
 	return progressed, held, err
 }
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -484,6 +483,11 @@ func TestSlowSubscriber(t *testing.T) {
 	gotSlow := receive(t, slow, total+1)
 	require.Equal(t, append(ids(got), e.ID), ids(gotSlow))
 	expectNothing(t, slow, 50*time.Millisecond)
+
+	// Resuming from the start pages through the whole log.
+	replay, err := b.hub.Subscribe(ctx, f, &eventlog.Position{})
+	require.NoError(t, err)
+	require.Equal(t, ids(gotSlow), ids(receive(t, replay, total+1)))
 }
 
 func TestSubscriptionLifecycle(t *testing.T) {
@@ -493,6 +497,8 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	ctx := t.Context()
 	f := realtime.Filter{OrgID: org.ID}
 	hub := realtime.New(db, realtime.Config{}, testLogger(t))
+	old := event(org.ID, nil, eventlog.Escalated)
+	write(t, db, nil, old)
 
 	_, err := hub.Subscribe(ctx, f, nil)
 	require.ErrorIs(t, err, realtime.ErrNotStarted)
@@ -500,6 +506,15 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	require.Error(t, hub.Start(ctx))
 	_, err = hub.Subscribe(ctx, realtime.Filter{}, nil)
 	require.ErrorIs(t, err, realtime.ErrNoOrganization)
+
+	// The hub starts at the end of the log: live subscribers do not get
+	// older events, resuming ones do.
+	live, err := hub.Subscribe(ctx, f, nil)
+	require.NoError(t, err)
+	expectNothing(t, live, 100*time.Millisecond)
+	fromStart, err := hub.Subscribe(ctx, f, &eventlog.Position{})
+	require.NoError(t, err)
+	require.Equal(t, []int64{old.ID}, ids(receive(t, fromStart, 1)))
 
 	subCtx, cancel := context.WithCancel(ctx)
 	cancelled, err := hub.Subscribe(subCtx, f, nil)
@@ -515,6 +530,8 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	hub.Stop()
 	hub.Stop()
 	expectClosed(t, open)
+	expectClosed(t, live)
+	expectClosed(t, fromStart)
 	_, err = hub.Subscribe(ctx, f, nil)
 	require.ErrorIs(t, err, realtime.ErrClosed)
 	require.ErrorIs(t, hub.Start(ctx), realtime.ErrClosed)
@@ -554,4 +571,3 @@ func TestNotifyCoalesces(t *testing.T) {
 	require.LessOrEqual(t, received, 10)
 }
 
-var _ = uuid.Nil

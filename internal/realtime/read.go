@@ -182,17 +182,21 @@ LIMIT 1`).Scan(&txid, &id)
 	return eventlog.Position{TxID: uint64(txid), ID: id}, nil
 }
 
-// heldBack reports whether committed events exist after the position but
-// at or beyond the horizon: a transaction older than theirs is still open,
-// and they will be readable once it ends, whether or not it notifies.
-func heldBack(ctx context.Context, db bun.IDB, after eventlog.Position) (bool, error) {
-	var held bool
-	err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events
-WHERE (txid, id) > (?::xid8, ?::bigint)
-  AND txid >= pg_snapshot_xmin(pg_current_snapshot()))`,
-		strconv.FormatUint(after.TxID, 10), strconv.FormatInt(after.ID, 10)).Scan(&held)
+// pending reports whether committed events exist after the position. Right
+// after a read that reached the horizon, such events are held back behind a
+// transaction still open (or were committed a moment ago): the caller
+// should read again soon, since the open transaction may never notify.
+//
+// It deliberately ignores the horizon: checking "txid >= horizon" in a
+// second statement would race with the horizon moving between the two
+// statements and could miss an event that was held back during the read
+// but released by the time of the check.
+func pending(ctx context.Context, db bun.IDB, after eventlog.Position) (bool, error) {
+	var found bool
+	err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE (txid, id) > (?::xid8, ?::bigint))`,
+		strconv.FormatUint(after.TxID, 10), strconv.FormatInt(after.ID, 10)).Scan(&found)
 	if err != nil {
 		return false, fmt.Errorf("look for held-back events: %w", err)
 	}
-	return held, nil
+	return found, nil
 }
