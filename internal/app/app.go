@@ -91,7 +91,12 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, er
 		a.Close()
 		return nil, err
 	}
-	a.Organizations = organization.NewService(db.Bun, a.Tokens)
+	passwords, err := auth.NewPasswords(cfg.PasswordCost)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Organizations = organization.NewService(db.Bun, a.Tokens, passwords)
 	return a, nil
 }
 

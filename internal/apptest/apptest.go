@@ -54,6 +54,7 @@ func StartOn(t testing.TB, databaseURL string, opts ...Option) *Server {
 	cfg.JWTSecret = Secret
 	cfg.DataDir = t.TempDir()
 	cfg.RateLimit, cfg.RateBurst = 10_000, 10_000
+	cfg.PasswordCost = 4 // the race detector makes real bcrypt costs take seconds
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -132,9 +132,13 @@ func TestTokensWithKeyFile(t *testing.T) {
 
 func TestPassword(t *testing.T) {
 	t.Parallel()
-	h, err := auth.HashPassword("correct horse")
+	pw, err := auth.NewPasswords(4)
 	require.NoError(t, err)
-	require.True(t, auth.CheckPassword(h, "correct horse"))
-	require.False(t, auth.CheckPassword(h, "wrong horse"))
-	require.False(t, auth.CheckPassword("", "anything"))
+	h, err := pw.Hash("correct horse")
+	require.NoError(t, err)
+	require.True(t, pw.Check(h, "correct horse"))
+	require.False(t, pw.Check(h, "wrong horse"))
+	require.False(t, pw.Check("", "anything"))
+	_, err = auth.NewPasswords(99)
+	require.Error(t, err)
 }

@@ -56,6 +56,10 @@ type Config struct {
 	// (FRONTDESK_VISITOR_TOKEN_TTL).
 	VisitorTokenTTL time.Duration
 
+	// PasswordCost is the bcrypt cost of new password hashes
+	// (FRONTDESK_PASSWORD_COST, 4 to 31).
+	PasswordCost int
+
 	// SecretKey encrypts channel credentials at rest (FRONTDESK_SECRET_KEY,
 	// 32 bytes as hex or base64). Development derives one under DataDir.
 	SecretKey string
@@ -112,6 +116,7 @@ func Default() Config {
 		JWTIssuer:            "frontdesk",
 		JWTAudience:          "frontdesk",
 		TokenTTL:             24 * time.Hour,
+		PasswordCost:         10,
 		VisitorTokenTTL:      7 * 24 * time.Hour,
 		LogLevel:             slog.LevelInfo,
 		RequestTimeout:       15 * time.Second,
@@ -151,6 +156,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	r.duration("FRONTDESK_TOKEN_TTL", &c.TokenTTL)
 	r.duration("FRONTDESK_VISITOR_TOKEN_TTL", &c.VisitorTokenTTL)
 	r.str("FRONTDESK_SECRET_KEY", &c.SecretKey)
+	r.integer("FRONTDESK_PASSWORD_COST", &c.PasswordCost)
 	if v, ok := lookup("FRONTDESK_LOG_LEVEL"); ok && v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			r.errs = append(r.errs, fmt.Errorf("FRONTDESK_LOG_LEVEL: want debug, info, warn or error, got %q", v))
@@ -214,6 +220,9 @@ func (c Config) Validate() error {
 	}
 	if c.TokenTTL <= 0 || c.VisitorTokenTTL <= 0 {
 		add("FRONTDESK_TOKEN_TTL and FRONTDESK_VISITOR_TOKEN_TTL must be positive")
+	}
+	if c.PasswordCost < 4 || c.PasswordCost > 31 {
+		add("FRONTDESK_PASSWORD_COST: must be between 4 and 31")
 	}
 	if c.MaxBodyBytes < 1024 {
 		add("FRONTDESK_MAX_BODY_BYTES: must be at least 1024")

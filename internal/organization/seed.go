@@ -47,7 +47,7 @@ func (s *Service) SeedDemo(ctx context.Context) (bool, error) {
 			return fmt.Errorf("insert demo organization: %w", err)
 		}
 		for _, role := range auth.UserRoles {
-			u, err := newUser(org.ID, DemoEmail(role), "Demo "+string(role[0])+strings.ToLower(string(role[1:])), role, DemoPassword)
+			u, err := s.newUser(org.ID, DemoEmail(role), "Demo "+string(role[0])+strings.ToLower(string(role[1:])), role, DemoPassword)
 			if err != nil {
 				return err
 			}

@@ -22,13 +22,14 @@ import (
 
 // Service implements the organisation and user use cases.
 type Service struct {
-	db     *bun.DB
-	tokens *auth.Tokens
+	db        *bun.DB
+	tokens    *auth.Tokens
+	passwords *auth.Passwords
 }
 
 // NewService returns a Service.
-func NewService(db *bun.DB, tokens *auth.Tokens) *Service {
-	return &Service{db: db, tokens: tokens}
+func NewService(db *bun.DB, tokens *auth.Tokens, passwords *auth.Passwords) *Service {
+	return &Service{db: db, tokens: tokens, passwords: passwords}
 }
 
 // Session is a signed-in user with a fresh token.
@@ -66,7 +67,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) 
 		return nil, err
 	}
 	org.Slug = slugify(org.Name) + "-" + org.ID.String()[len(org.ID.String())-6:]
-	owner, err := newUser(org.ID, in.Email, in.Name, auth.RoleOwner, in.Password)
+	owner, err := s.newUser(org.ID, in.Email, in.Name, auth.RoleOwner, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	}
 	// Check the password even for an unknown address so that timing does
 	// not reveal which addresses exist.
-	if !auth.CheckPassword(u.PasswordHash, password) || !u.Active {
+	if !s.passwords.Check(u.PasswordHash, password) || !u.Active {
 		return nil, apperror.New(apperror.Unauthenticated, "wrong e-mail or password")
 	}
 	org, err := s.orgByID(ctx, u.OrganizationID)
@@ -131,7 +132,7 @@ func (s *Service) Invite(ctx context.Context, in InviteInput) (*User, error) {
 	if in.Role == auth.RoleOwner && p.Role != auth.RoleOwner {
 		return nil, apperror.New(apperror.Forbidden, "only an owner can add an owner")
 	}
-	u, err := newUser(p.OrgID, in.Email, in.Name, in.Role, in.Password)
+	u, err := s.newUser(p.OrgID, in.Email, in.Name, in.Role, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +385,7 @@ func applySettings(org *Organization, in SettingsInput) error {
 	return nil
 }
 
-func newUser(orgID uuid.UUID, email, name string, role auth.Role, password string) (*User, error) {
+func (s *Service) newUser(orgID uuid.UUID, email, name string, role auth.Role, password string) (*User, error) {
 	email = strings.TrimSpace(email)
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
 		return nil, apperror.Invalid("email", "invalid e-mail address")
@@ -399,7 +400,7 @@ func newUser(orgID uuid.UUID, email, name string, role auth.Role, password strin
 	if n := utf8.RuneCountInString(password); n < auth.MinPasswordLength || len(password) > auth.MaxPasswordLength {
 		return nil, apperror.Invalid("password", "password must be %d to %d bytes long", auth.MinPasswordLength, auth.MaxPasswordLength)
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := s.passwords.Hash(password)
 	if err != nil {
 		return nil, err
 	}
