@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,16 +32,19 @@ import (
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pgembed"
 	"frontdesk/internal/realtime"
+	"frontdesk/internal/secretbox"
 	"frontdesk/jobs/worker"
 )
 
 // App is a running Frontdesk instance.
 type App struct {
-	Config        config.Config
-	Log           *slog.Logger
-	DB            *database.DB
-	DatabaseURL   string
-	Tokens        *auth.Tokens
+	Config      config.Config
+	Log         *slog.Logger
+	DB          *database.DB
+	DatabaseURL string
+	Tokens      *auth.Tokens
+	// Secrets seals channel credentials at rest.
+	Secrets       *secretbox.Box
 	Organizations *organization.Service
 	Conversations *conversation.Service
 	River         *river.Client[*sql.Tx]
@@ -91,6 +95,10 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, er
 		a.Close()
 		return nil, err
 	}
+	if a.Secrets, err = a.secretBox(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	passwords, err := auth.NewPasswords(cfg.PasswordCost)
 	if err != nil {
 		a.Close()
@@ -137,29 +145,68 @@ func (a *App) jwtSecret() ([]byte, error) {
 	if a.Config.JWTSecret != "" || a.Config.JWTKeyFile != "" {
 		return []byte(a.Config.JWTSecret), nil
 	}
-	path := filepath.Join(a.Config.DataDir, "jwt-secret")
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+	return a.devSecret("jwt-secret", func() []byte { return []byte(rand.Text() + rand.Text()) })
+}
+
+// secretBox returns the box that seals channel credentials, keyed by
+// FRONTDESK_SECRET_KEY or, in development, by a key kept under the data folder.
+func (a *App) secretBox() (*secretbox.Box, error) {
+	var key []byte
+	var err error
+	if a.Config.SecretKey != "" {
+		key, err = secretbox.ParseKey(a.Config.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("FRONTDESK_SECRET_KEY: %w", err)
+		}
+	} else {
+		key, err = a.devSecret("secret-key", func() []byte {
+			k := make([]byte, secretbox.KeySize)
+			_, _ = rand.Read(k)
+			return []byte(hex.EncodeToString(k))
+		})
+		if err != nil {
+			return nil, err
+		}
+		if key, err = secretbox.ParseKey(string(key)); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(a.Config.DataDir, "secret-key"), err)
+		}
+	}
+	return secretbox.New(key)
+}
+
+// devSecret reads a development secret from the data folder, creating it
+// with generate on first use. O_EXCL makes replicas that start together agree:
+// the first writer wins and the others read its value.
+func (a *App) devSecret(name string, generate func() []byte) ([]byte, error) {
+	if a.Config.Production() {
+		return nil, fmt.Errorf("production needs %s configured in the environment", name)
+	}
+	path := filepath.Join(a.Config.DataDir, name)
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
 		return b, nil
 	}
 	if err := os.MkdirAll(a.Config.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	secret := []byte(rand.Text() + rand.Text())
-	// O_EXCL: when replicas start together the first writer wins and the
-	// others read its secret.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		time.Sleep(50 * time.Millisecond)
-		return os.ReadFile(path)
+		for range 50 {
+			if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+				return b, nil
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return nil, fmt.Errorf("read %s: still empty", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("write development jwt secret: %w", err)
+		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	defer f.Close()
-	if _, err := f.Write(secret); err != nil {
-		return nil, fmt.Errorf("write development jwt secret: %w", err)
+	value := generate()
+	if _, err := f.Write(value); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return secret, nil
+	return value, nil
 }
 
 // Build assembles the services, River, the hub and the HTTP handler.
