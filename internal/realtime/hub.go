@@ -22,8 +22,9 @@ const (
 	heldBackMinDelay = 5 * time.Millisecond
 	heldBackMaxDelay = 100 * time.Millisecond
 	// errorMinDelay is the first retry after a failed read; it doubles up
-	// to the poll interval.
+	// to errorMaxDelay.
 	errorMinDelay = 100 * time.Millisecond
+	errorMaxDelay = 5 * time.Second
 	// notifyTimeout bounds one pg_notify call.
 	notifyTimeout = 5 * time.Second
 )
@@ -117,6 +118,9 @@ func (h *Hub) Start(ctx context.Context) error {
 	go h.listen(runCtx, conn)
 	go h.notifier(runCtx)
 	go h.dispatcher(runCtx)
+	// Events committed between reading the tail and LISTEN taking effect
+	// sent their notifications to nobody here.
+	h.wakeDispatcher()
 	h.log.DebugContext(ctx, "realtime hub started",
 		slog.Uint64("tail_txid", tail.TxID), slog.Int64("tail_id", tail.ID))
 	return nil
@@ -224,7 +228,7 @@ func (h *Hub) dispatcher(ctx context.Context) {
 			h.log.WarnContext(ctx, "realtime read failed", slog.Any("error", err),
 				slog.Duration("retry_in", errDelay))
 			retry.Reset(errDelay)
-			errDelay = min(2*errDelay, max(h.cfg.PollInterval, errorMinDelay))
+			errDelay = min(2*errDelay, errorMaxDelay)
 		case held:
 			// A transaction older than committed events is still open. It
 			// may never notify (it need not write events), so look again

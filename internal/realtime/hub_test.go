@@ -497,8 +497,15 @@ func TestSubscriptionLifecycle(t *testing.T) {
 	ctx := t.Context()
 	f := realtime.Filter{OrgID: org.ID}
 	hub := realtime.New(db, realtime.Config{}, testLogger(t))
+	t.Cleanup(hub.Stop)
 	old := event(org.ID, nil, eventlog.Escalated)
 	write(t, db, nil, old)
+	// Wait until the event is below the horizon, which open transactions
+	// of parallel tests may hold back: until then it is "live".
+	require.Eventually(t, func() bool {
+		got, err := realtime.ReadAfter(ctx, db.Bun, f, eventlog.Position{}, 1)
+		return err == nil && len(got) == 1
+	}, waitTimeout, 5*time.Millisecond)
 
 	_, err := hub.Subscribe(ctx, f, nil)
 	require.ErrorIs(t, err, realtime.ErrNotStarted)
@@ -570,4 +577,3 @@ func TestNotifyCoalesces(t *testing.T) {
 	require.GreaterOrEqual(t, received, 1)
 	require.LessOrEqual(t, received, 10)
 }
-

@@ -19,6 +19,13 @@
 // never disconnected for being slow: catching up costs one page of memory
 // however far behind it is. A subscription that resumes from a cursor
 // starts the same way, with a catch-up read.
+//
+// Latency has one caveat: the horizon is the oldest transaction running
+// anywhere in the PostgreSQL cluster (every database), so a long
+// transaction that holds a transaction id, even an unrelated one, holds
+// back the events committed after it began until it ends. The dispatcher
+// notices such held-back events and re-reads every few milliseconds (up to
+// every 100ms) until they are released, without waiting for a notification.
 package realtime
 
 import (

@@ -171,7 +171,7 @@ func (s *subscriber) catchUp(ctx context.Context, last *eventlog.Position) bool 
 				return false
 			case <-time.After(backoff):
 			}
-			backoff = min(2*backoff, s.hub.cfg.PollInterval)
+			backoff = min(2*backoff, errorMaxDelay)
 			continue
 		}
 		backoff = errorMinDelay
