@@ -3,24 +3,33 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/uptrace/bun"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/time/rate"
 
 	"frontdesk/graph/generated"
 	"frontdesk/graph/wstransport"
+	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
 )
 
@@ -98,9 +107,8 @@ func NewEndpoint(r *Resolver, db bun.IDB, authn Authenticator, o Options) *Endpo
 		},
 	}}
 	srv.AddTransport(ws)
+	srv.AddTransport(httpTransport{})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(o.MaxTokens)
 	srv.SetErrorPresenter(presentError(log))
@@ -223,7 +231,7 @@ func clientKey(r *http.Request) string {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, `{"errors":[{"message":"`+msg+`","extensions":{"code":"`+code+`"}}]}`)
 }
@@ -265,4 +273,255 @@ func (l *rateLimiter) allow(key string) bool {
 	}
 	c.seen = now
 	return c.lim.AllowN(now, 1)
+}
+
+// Media types a GraphQL-over-HTTP response may have.
+const (
+	mediaGraphQLResponse = "application/graphql-response+json"
+	mediaJSON            = "application/json"
+)
+
+// httpTransport serves GraphQL over plain HTTP as the GraphQL over HTTP
+// specification (graphql.github.io/graphql-over-http) asks, which gqlgen's
+// GET and POST transports only partly do:
+//
+//   - the response is application/graphql-response+json or application/json,
+//     whichever Accept weighs higher; application/json when Accept is
+//     missing, a wildcard or names neither;
+//   - a request error (the document does not parse or validate, variables do
+//     not coerce, a depth or complexity limit) has no "data" entry and
+//     answers 400 under graphql-response+json, 200 under application/json
+//     (gqlgen answered 422 and "data": null);
+//   - a request that is not a GraphQL request at all (not JSON, no query,
+//     variables that are not an object, ...) answers 400 under both;
+//   - POST bodies must be application/json (else 415), other methods get 405
+//     with Allow, and GET runs only queries (else 405, Allow: POST) so that a
+//     link or a prefetch can never change anything.
+//
+// Subscriptions are refused: they are served over the WebSocket transport.
+type httpTransport struct{}
+
+var _ graphql.Transport = httpTransport{}
+
+// Supports claims every plain HTTP request but OPTIONS (transport.Options
+// answers those); WebSocket upgrades belong to the WebSocket transport.
+func (httpTransport) Supports(r *http.Request) bool {
+	return r.Header.Get("Upgrade") == "" && r.Method != http.MethodOptions
+}
+
+// Do answers one request.
+func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	media := negotiateMedia(r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	start := graphql.Now()
+
+	var params *graphql.RawParams
+	var err error
+	switch r.Method {
+	case http.MethodGet:
+		params, err = queryParams(r)
+	case http.MethodPost:
+		mt, mp, perr := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if perr != nil || mt != mediaJSON || (mp["charset"] != "" && !strings.EqualFold(mp["charset"], "utf-8")) {
+			requestError(ctx, w, exec, http.StatusUnsupportedMediaType, "Content-Type must be application/json (UTF-8)")
+			return
+		}
+		params, err = bodyParams(r)
+	default:
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		requestError(ctx, w, exec, http.StatusMethodNotAllowed, "method not allowed: use POST, or GET for queries")
+		return
+	}
+	if err != nil {
+		requestError(ctx, w, exec, http.StatusBadRequest, err.Error())
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		writeRequestErrors(w, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		return
+	}
+	switch op := opCtx.Operation.Operation; {
+	case r.Method == http.MethodGet && op != ast.Query:
+		w.Header().Set("Allow", "POST")
+		requestError(ctx, w, exec, http.StatusMethodNotAllowed, "GET runs only queries: send a "+string(op)+" with POST")
+		return
+	case op == ast.Subscription:
+		requestError(ctx, w, exec, http.StatusBadRequest, "subscriptions are served over WebSocket (graphql-transport-ws)")
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	resp := responses(ctx)
+	if resp == nil { // the request's context ended before a result
+		requestError(ctx, w, exec, http.StatusServiceUnavailable, "request cancelled")
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// negotiateMedia picks the response media type from Accept: of
+// graphql-response+json and application/json the one with the higher q
+// (graphql-response+json on a tie), application/json for */* and
+// application/*. A missing or unsatisfiable Accept gets application/json:
+// the spec lets a server disregard Accept, and legacy clients expect JSON.
+func negotiateMedia(accept string) string {
+	best, bestQ, bestRank := mediaJSON, 0.0, 0
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(v, 64); err != nil {
+				continue
+			}
+		}
+		var media string
+		var rank int
+		switch mt {
+		case mediaGraphQLResponse:
+			media, rank = mediaGraphQLResponse, 3
+		case mediaJSON:
+			media, rank = mediaJSON, 2
+		case "*/*", "application/*":
+			media, rank = mediaJSON, 1
+		default:
+			continue
+		}
+		if q > bestQ || (q == bestQ && rank > bestRank) {
+			best, bestQ, bestRank = media, q, rank
+		}
+	}
+	return best
+}
+
+// queryParams reads a GET request's query string.
+func queryParams(r *http.Request) (*graphql.RawParams, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, errors.New("the query string is malformed")
+	}
+	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
+	if p.Variables, err = jsonObject([]byte(q.Get("variables")), "variables"); err != nil {
+		return nil, err
+	}
+	if p.Extensions, err = jsonObject([]byte(q.Get("extensions")), "extensions"); err != nil {
+		return nil, err
+	}
+	return p, checkQuery(p)
+}
+
+// bodyParams reads a POST request's JSON body, checking each parameter's
+// type so that the client learns which one is wrong.
+func bodyParams(r *http.Request) (*graphql.RawParams, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, errors.New("could not read request body")
+	}
+	var wire struct {
+		Query         json.RawMessage `json:"query"`
+		OperationName json.RawMessage `json:"operationName"`
+		Variables     json.RawMessage `json:"variables"`
+		Extensions    json.RawMessage `json:"extensions"`
+	}
+	if err := json.Unmarshal(body, &wire); err != nil {
+		return nil, errors.New("the request body is not a JSON object")
+	}
+	p := &graphql.RawParams{}
+	if p.Query, err = jsonString(wire.Query, "query"); err != nil {
+		return nil, err
+	}
+	if p.OperationName, err = jsonString(wire.OperationName, "operationName"); err != nil {
+		return nil, err
+	}
+	if p.Variables, err = jsonObject(wire.Variables, "variables"); err != nil {
+		return nil, err
+	}
+	if p.Extensions, err = jsonObject(wire.Extensions, "extensions"); err != nil {
+		return nil, err
+	}
+	return p, checkQuery(p)
+}
+
+// checkQuery requires a query, unless an automatic persisted query's hash
+// stands in for it.
+func checkQuery(p *graphql.RawParams) error {
+	if p.Query == "" && p.Extensions["persistedQuery"] == nil {
+		return errors.New("the query parameter is missing")
+	}
+	return nil
+}
+
+// jsonString decodes an optional string parameter (absent and null are "").
+func jsonString(raw json.RawMessage, name string) (string, error) {
+	var s *string
+	if len(raw) == 0 {
+		return "", nil
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("the %s parameter must be a string", name)
+	}
+	if s == nil {
+		return "", nil
+	}
+	return *s, nil
+}
+
+// jsonObject decodes an optional object parameter (absent, empty and null
+// are nil), keeping numbers as json.Number as gqlgen's coercion expects.
+func jsonObject(raw []byte, name string) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	bad := fmt.Errorf("the %s parameter must be a JSON object", name)
+	if raw[0] != '{' {
+		return nil, bad
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, bad
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bad // trailing data after the object
+	}
+	return m, nil
+}
+
+// requestError answers a request that never reached execution, through the
+// error presenter like every other GraphQL error.
+func requestError(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, status int, msg string) {
+	err := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(apperror.InvalidInput)}}
+	writeRequestErrors(w, status, exec.DispatchError(ctx, gqlerror.List{err}))
+}
+
+// writeRequestErrors writes a response without the "data" entry: the
+// GraphQL spec omits it when execution never started, and gqlgen's
+// Response would write "data": null.
+func writeRequestErrors(w http.ResponseWriter, status int, resp *graphql.Response) {
+	writeJSON(w, status, struct {
+		Errors     gqlerror.List  `json:"errors"`
+		Extensions map[string]any `json:"extensions,omitempty"`
+	}{resp.Errors, resp.Extensions})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }

@@ -490,7 +490,7 @@ func lockConversation(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Con
 		ColumnExpr("conversation.*").ColumnExpr("ca.kind").
 		Join("JOIN channel_accounts AS ca ON ca.id = conversation.channel_account_id").
 		Where("conversation.organization_id = ? AND conversation.id = ?", orgID, id).
-		For("UPDATE OF conversation").Scan(ctx)
+		For("NO KEY UPDATE OF conversation").Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperror.NotFoundf("conversation not found")
 	}
