@@ -3,8 +3,9 @@
 // metrics and the audit trail read it.
 //
 // Ordering: each row stores the id of the transaction that wrote it (txid).
-// A reader returns only rows whose txid is below the oldest transaction still
-// running (pg_snapshot_xmin of its snapshot), ordered by (txid, id). Every
+// A reader returns only rows whose txid is below the oldest transaction of
+// this database still running when its snapshot was taken (the SQL function
+// event_horizon()), ordered by (txid, id). Every
 // transaction below that horizon has ended, so no row can later appear
 // before a position a reader has already passed: the order is gap-free and
 // identical for every reader, whatever order concurrent writers commit in.

@@ -16,8 +16,8 @@ import (
 	"frontdesk/internal/realtime"
 )
 
-// waitTimeout is generous: the horizon is cluster-wide, so an open
-// transaction in a parallel test on another database delays delivery here.
+// waitTimeout is generous: the race detector and parallel tests on two
+// cores make delivery slow at times, never absent.
 const waitTimeout = 20 * time.Second
 
 // testBundle is one test's world: a database, a started hub and one

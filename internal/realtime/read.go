@@ -55,7 +55,8 @@ func (f Filter) Match(e *eventlog.Event) bool {
 // position after, in log order.
 //
 // Only events of transactions below the statement's horizon (the oldest
-// transaction still running, pg_snapshot_xmin) are returned: every such
+// transaction of this database still running, event_horizon() in the
+// migrations) are returned: every such
 // transaction has ended, so no event can later appear before a position
 // this read has passed. The horizon is computed in the same statement as
 // the read, from the same snapshot. A short page therefore means "nothing
@@ -111,7 +112,7 @@ func readQuery(f *Filter, after eventlog.Position, limit int) (string, []any) {
 FROM events e
 LEFT JOIN conversations c ON c.id = e.conversation_id
 WHERE (e.txid, e.id) > (?::xid8, ?::bigint)
-  AND e.txid < pg_snapshot_xmin(pg_current_snapshot())`)
+  AND e.txid < (SELECT event_horizon())`)
 	args = append(args, strconv.FormatUint(after.TxID, 10), strconv.FormatInt(after.ID, 10))
 	if f != nil {
 		if f.ConversationID != nil {
@@ -170,7 +171,7 @@ func readTail(ctx context.Context, db bun.IDB) (eventlog.Position, error) {
 		id   int64
 	)
 	err := db.QueryRowContext(ctx, `SELECT txid::text::bigint, id FROM events
-WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+WHERE txid < (SELECT event_horizon())
 ORDER BY txid DESC, id DESC
 LIMIT 1`).Scan(&txid, &id)
 	if errors.Is(err, sql.ErrNoRows) {
