@@ -1,7 +1,10 @@
 package graph
 
 import (
+	"context"
+
 	"frontdesk/graph/model"
+	"frontdesk/internal/auth"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/organization"
 )
@@ -21,10 +24,13 @@ func deref(s *string) string {
 	return *s
 }
 
-func authPayload(s *organization.Session, err error) (*model.AuthPayload, error) {
+// authPayload answers signUp and login; the rest of the response resolves
+// as the user who just signed in.
+func authPayload(ctx context.Context, s *organization.Session, err error) (*model.AuthPayload, error) {
 	if err != nil {
 		return nil, err
 	}
+	auth.Assume(ctx, &auth.Principal{OrgID: s.Organization.ID, Role: s.User.Role, UserID: s.User.ID})
 	return &model.AuthPayload{Token: s.Token, User: s.User, Organization: s.Organization}, nil
 }
 

@@ -35,6 +35,11 @@ func NewLoaders(db bun.IDB) *Loaders {
 	opts := []dataloadgen.Option{dataloadgen.WithoutCache(), dataloadgen.WithWait(time.Millisecond), dataloadgen.WithBatchCapacity(200)}
 	return &Loaders{
 		Users: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*organization.User, error) {
+			// Visitors never learn who is on the team (names, e-mails,
+			// roles): assignee, authorUser and actor resolve to null for them.
+			if p, _ := auth.FromContext(ctx); p.Role == auth.RoleVisitor {
+				return nil, nil
+			}
 			return organization.UsersByIDs(ctx, db, org, ids)
 		}, func(u *organization.User) uuid.UUID { return u.ID }, opts),
 		Organizations: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*organization.Organization, error) {

@@ -90,11 +90,12 @@ func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) 
 		OrganizationName: input.OrganizationName, Name: input.Name, Email: input.Email, Password: input.Password,
 		TimeZone: deref(input.TimeZone), Country: deref(input.Country), Currency: deref(input.Currency), TeamLanguage: deref(input.TeamLanguage),
 	})
-	return authPayload(s, err)
+	return authPayload(ctx, s, err)
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
-	return authPayload(r.OrgSvc.Login(ctx, email, password))
+	s, err := r.OrgSvc.Login(ctx, email, password)
+	return authPayload(ctx, s, err)
 }
 
 func (r *mutationResolver) InviteUser(ctx context.Context, input model.InviteUserInput) (*organization.User, error) {

@@ -4,6 +4,8 @@
 package scalar
 
 import (
+	"strconv"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
@@ -33,11 +35,20 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// MarshalInt64ID writes a numeric id (event ids) as an ID.
-func MarshalInt64ID(id int64) graphql.Marshaler { return graphql.MarshalInt64(id) }
+// MarshalInt64ID writes a numeric id (event ids) as an ID, which the
+// GraphQL spec serialises as a string.
+func MarshalInt64ID(id int64) graphql.Marshaler {
+	return graphql.MarshalString(strconv.FormatInt(id, 10))
+}
 
-// UnmarshalInt64ID reads a numeric ID.
+// UnmarshalInt64ID reads a numeric ID given as a string or an integer.
 func UnmarshalInt64ID(v any) (int64, error) {
+	if s, ok := v.(string); ok {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, nil
+		}
+		return 0, apperror.NotFoundf("no object with id %q", truncate(s, 64))
+	}
 	n, err := graphql.UnmarshalInt64(v)
 	if err != nil {
 		return 0, apperror.NotFoundf("no object with that id")

@@ -278,3 +278,72 @@ func TestSubscriptionResumesFromCursor(t *testing.T) {
 	_, data := ws.Next(ctx)
 	require.Equal(t, "live again", data["inboxEvents"].(map[string]any)["message"].(map[string]any)["text"])
 }
+
+// signUp, login and startWebChat answer their own selection as the identity
+// they establish; visitors never see who is on the team; event ids are
+// strings, as the spec wants IDs.
+func TestSignInResponsesAndVisitorPrivacy(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	a := s.SignUp("Privacy A")
+	b := s.SignUp("Privacy B")
+
+	var login struct {
+		Login struct {
+			User struct {
+				Role         string
+				Organization struct{ ID string }
+			}
+		}
+	}
+	var me struct{ Me struct{ Email string } }
+	s.MustDo(a.OwnerToken, `{ me { email } }`, nil, &me)
+	s.MustDo(b.OwnerToken, `mutation($e: String!) { login(email: $e, password: "password-123") { user { role organization { id } } } }`,
+		map[string]any{"e": me.Me.Email}, &login)
+	require.Equal(t, a.ID, login.Login.User.Organization.ID)
+	require.Equal(t, "OWNER", login.Login.User.Role)
+
+	var chat struct {
+		StartWebChat struct {
+			Conversation struct {
+				ID      string
+				Channel struct{ Kind string }
+			}
+		}
+	}
+	s.MustDo(b.OwnerToken, `mutation($k: String!) { startWebChat(publicKey: $k) { conversation { id channel { kind } } } }`,
+		map[string]any{"k": a.PublicKey}, &chat)
+	require.Equal(t, "WEBCHAT", chat.StartWebChat.Conversation.Channel.Kind)
+
+	v := s.StartWebChat(a)
+	s.Say(v, "hi")
+	s.MustDo(a.OwnerToken, `mutation($c: ID!, $u: ID) { assignConversation(conversationId: $c, userId: $u) { id } }`,
+		map[string]any{"c": v.ConversationID, "u": a.OwnerID}, nil)
+	s.MustDo(a.OwnerToken, `mutation($c: ID!) { sendAgentMessage(conversationId: $c, text: "hello from the team") { id } }`,
+		map[string]any{"c": v.ConversationID}, nil)
+	var seen struct {
+		Conversation struct {
+			Assignee *struct{ Email string }
+			Messages struct {
+				Edges []struct {
+					Node struct {
+						Text       string
+						AuthorUser *struct{ Email string }
+					}
+				}
+			}
+		}
+	}
+	s.MustDo(v.Token, `query($c: ID!) { conversation(id: $c) { assignee { email } messages { edges { node { text authorUser { email } } } } } }`,
+		map[string]any{"c": v.ConversationID}, &seen)
+	require.Nil(t, seen.Conversation.Assignee)
+	require.Equal(t, "hello from the team", seen.Conversation.Messages.Edges[0].Node.Text)
+	require.Nil(t, seen.Conversation.Messages.Edges[0].Node.AuthorUser)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws := s.Dial(ctx, map[string]any{"Authorization": "Bearer " + a.OwnerToken})
+	ws.Subscribe(ctx, "1", `subscription($a: String) { inboxEvents(after: $a) { id } }`, map[string]any{"a": "ZXY6MDow"})
+	_, data := ws.Next(ctx)
+	require.IsType(t, "", data["inboxEvents"].(map[string]any)["id"])
+}

@@ -101,32 +101,30 @@ func WithSlot(ctx context.Context) context.Context {
 	return context.WithValue(ctx, slotKey{}, &slot{})
 }
 
-// Assume makes p the principal for the rest of the request, if the request
-// has no principal yet.
+// Assume makes p the principal for the rest of the request: a public
+// mutation that signs someone in (signUp, login, startWebChat) answers its
+// own selection as that identity, whatever token the request carried.
 func Assume(ctx context.Context, p *Principal) {
-	if _, ok := FromContext(ctx); ok {
-		return
-	}
 	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
 		s.mu.Lock()
-		if s.p == nil {
-			s.p = p
-		}
+		s.p = p
 		s.mu.Unlock()
 	}
 }
 
-// FromContext returns the principal, if the caller is authenticated.
+// FromContext returns the principal, if the caller is authenticated. An
+// identity assumed mid-request wins over the request's token.
 func FromContext(ctx context.Context) (*Principal, bool) {
-	if p, ok := ctx.Value(principalKey{}).(*Principal); ok && p != nil {
-		return p, true
-	}
 	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
 		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.p, s.p != nil
+		p := s.p
+		s.mu.Unlock()
+		if p != nil {
+			return p, true
+		}
 	}
-	return nil, false
+	p, ok := ctx.Value(principalKey{}).(*Principal)
+	return p, ok && p != nil
 }
 
 // Require returns the principal if it holds one of roles (any role when
