@@ -43,3 +43,6 @@ func conversationFilter(f *model.ConversationFilter) *conversation.Filter {
 		Unassigned: f.Unassigned, Urgent: f.Urgent, Text: f.Text,
 	}
 }
+
+// enabled reads an escalation rule switch; nil means the default, on.
+func enabled(b *bool) bool { return b == nil || *b }

@@ -53,6 +53,26 @@ func (r *conversationResolver) Messages(ctx context.Context, obj *conversation.C
 	return out, nil
 }
 
+func (r *escalationRulesResolver) Refund(ctx context.Context, obj *organization.EscalationRules) (bool, error) {
+	return enabled(obj.Refund), nil
+}
+
+func (r *escalationRulesResolver) Threats(ctx context.Context, obj *organization.EscalationRules) (bool, error) {
+	return enabled(obj.Threats), nil
+}
+
+func (r *escalationRulesResolver) Legal(ctx context.Context, obj *organization.EscalationRules) (bool, error) {
+	return enabled(obj.Legal), nil
+}
+
+func (r *escalationRulesResolver) Health(ctx context.Context, obj *organization.EscalationRules) (bool, error) {
+	return enabled(obj.Health), nil
+}
+
+func (r *escalationRulesResolver) HumanRequest(ctx context.Context, obj *organization.EscalationRules) (bool, error) {
+	return enabled(obj.HumanRequest), nil
+}
+
 func (r *eventResolver) Cursor(ctx context.Context, obj *eventlog.Event) (string, error) {
 	return obj.Cursor(), nil
 }
@@ -157,11 +177,12 @@ func (r *mutationResolver) MarkConversationRead(ctx context.Context, conversatio
 	return r.ConvSvc.MarkRead(ctx, conversationID)
 }
 
-func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input model.OrganizationSettingsInput) (*organization.Organization, error) {
-	return r.OrgSvc.UpdateSettings(ctx, organization.SettingsInput{
-		Name: input.Name, TimeZone: input.TimeZone, Country: input.Country, Currency: input.Currency,
-		TeamLanguage: input.TeamLanguage, HandoffSLASeconds: input.HandoffSLASeconds,
-	})
+func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input organization.SettingsInput) (*organization.Organization, error) {
+	return r.OrgSvc.UpdateSettings(ctx, input)
+}
+
+func (r *organizationResolver) Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error) {
+	return r.OrgSvc.SettingsOf(ctx, obj)
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*organization.User, error) {
@@ -227,6 +248,10 @@ func (r *queryResolver) MyStaffConversation(ctx context.Context) (*conversation.
 	return r.ConvSvc.MyStaffConversation(ctx)
 }
 
+func (r *scenarioRouteResolver) User(ctx context.Context, obj *organization.ScenarioRoute) (*organization.User, error) {
+	return loadOptional(ctx, loadersFrom(ctx).Users, &obj.UserID)
+}
+
 func (r *subscriptionResolver) ConversationEvents(ctx context.Context, conversationID uuid.UUID, after *string) (<-chan *eventlog.Event, error) {
 	return r.ConvSvc.SubscribeConversation(ctx, r.Hub, conversationID, deref(after))
 }
@@ -245,24 +270,35 @@ func (r *userResolver) Organization(ctx context.Context, obj *organization.User)
 
 func (r *Resolver) Conversation() generated.ConversationResolver { return &conversationResolver{r} }
 
+func (r *Resolver) EscalationRules() generated.EscalationRulesResolver {
+	return &escalationRulesResolver{r}
+}
+
 func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 
 func (r *Resolver) Message() generated.MessageResolver { return &messageResolver{r} }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
+func (r *Resolver) Organization() generated.OrganizationResolver { return &organizationResolver{r} }
+
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
+
+func (r *Resolver) ScenarioRoute() generated.ScenarioRouteResolver { return &scenarioRouteResolver{r} }
 
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
-	conversationResolver struct{ *Resolver }
-	eventResolver        struct{ *Resolver }
-	messageResolver      struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
-	userResolver         struct{ *Resolver }
+	conversationResolver    struct{ *Resolver }
+	escalationRulesResolver struct{ *Resolver }
+	eventResolver           struct{ *Resolver }
+	messageResolver         struct{ *Resolver }
+	mutationResolver        struct{ *Resolver }
+	organizationResolver    struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	scenarioRouteResolver   struct{ *Resolver }
+	subscriptionResolver    struct{ *Resolver }
+	userResolver            struct{ *Resolver }
 )

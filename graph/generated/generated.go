@@ -36,10 +36,13 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Conversation() ConversationResolver
+	EscalationRules() EscalationRulesResolver
 	Event() EventResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
+	Organization() OrganizationResolver
 	Query() QueryResolver
+	ScenarioRoute() ScenarioRouteResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 }
@@ -58,6 +61,12 @@ type ComplexityRoot struct {
 		Organization func(childComplexity int) int
 		Token        func(childComplexity int) int
 		User         func(childComplexity int) int
+	}
+
+	BusinessHours struct {
+		Closes  func(childComplexity int) int
+		Opens   func(childComplexity int) int
+		Weekday func(childComplexity int) int
 	}
 
 	Button struct {
@@ -112,6 +121,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EscalationRules struct {
+		Health          func(childComplexity int) int
+		HumanRequest    func(childComplexity int) int
+		Keywords        func(childComplexity int) int
+		Legal           func(childComplexity int) int
+		OrderValueAbove func(childComplexity int) int
+		Refund          func(childComplexity int) int
+		Threats         func(childComplexity int) int
+	}
+
 	Event struct {
 		Actor        func(childComplexity int) int
 		Conversation func(childComplexity int) int
@@ -121,6 +140,11 @@ type ComplexityRoot struct {
 		Message      func(childComplexity int) int
 		OccurredAt   func(childComplexity int) int
 		Type         func(childComplexity int) int
+	}
+
+	HandoffRouting struct {
+		Mode   func(childComplexity int) int
+		Routes func(childComplexity int) int
 	}
 
 	Message struct {
@@ -149,6 +173,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Money struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddNote                    func(childComplexity int, conversationID uuid.UUID, text string) int
 		AssignConversation         func(childComplexity int, conversationID uuid.UUID, userID *uuid.UUID) int
@@ -164,7 +193,7 @@ type ComplexityRoot struct {
 		SendVisitorMessage         func(childComplexity int, conversationID uuid.UUID, text string, payload *string) int
 		SignUp                     func(childComplexity int, input model.SignUpInput) int
 		StartWebChat               func(childComplexity int, publicKey string, visitorName *string, language *string) int
-		UpdateOrganizationSettings func(childComplexity int, input model.OrganizationSettingsInput) int
+		UpdateOrganizationSettings func(childComplexity int, input organization.SettingsInput) int
 		UpdateUserRole             func(childComplexity int, userID uuid.UUID, role auth.Role) int
 	}
 
@@ -174,9 +203,19 @@ type ComplexityRoot struct {
 		HandoffSLASeconds func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Name              func(childComplexity int) int
+		Settings          func(childComplexity int) int
 		Slug              func(childComplexity int) int
 		TeamLanguage      func(childComplexity int) int
 		TimeZone          func(childComplexity int) int
+	}
+
+	OrganizationSettings struct {
+		BotDisclosure       func(childComplexity int) int
+		BusinessHours       func(childComplexity int) int
+		ConfidenceThreshold func(childComplexity int) int
+		EscalationRules     func(childComplexity int) int
+		HandoffRouting      func(childComplexity int) int
+		Tone                func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -192,6 +231,11 @@ type ComplexityRoot struct {
 		MyStaffConversation func(childComplexity int) int
 		Organization        func(childComplexity int) int
 		Users               func(childComplexity int, first *int, after *string) int
+	}
+
+	ScenarioRoute struct {
+		Scenario func(childComplexity int) int
+		User     func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -239,6 +283,13 @@ type ConversationResolver interface {
 	LastMessage(ctx context.Context, obj *conversation.Conversation) (*conversation.Message, error)
 	Messages(ctx context.Context, obj *conversation.Conversation, first *int, after *string) (*model.MessageConnection, error)
 }
+type EscalationRulesResolver interface {
+	Refund(ctx context.Context, obj *organization.EscalationRules) (bool, error)
+	Threats(ctx context.Context, obj *organization.EscalationRules) (bool, error)
+	Legal(ctx context.Context, obj *organization.EscalationRules) (bool, error)
+	Health(ctx context.Context, obj *organization.EscalationRules) (bool, error)
+	HumanRequest(ctx context.Context, obj *organization.EscalationRules) (bool, error)
+}
 type EventResolver interface {
 	Cursor(ctx context.Context, obj *eventlog.Event) (string, error)
 
@@ -268,7 +319,10 @@ type MutationResolver interface {
 	ReturnToBot(ctx context.Context, conversationID uuid.UUID) (*conversation.Conversation, error)
 	CloseConversation(ctx context.Context, conversationID uuid.UUID) (*conversation.Conversation, error)
 	MarkConversationRead(ctx context.Context, conversationID uuid.UUID) (*conversation.Conversation, error)
-	UpdateOrganizationSettings(ctx context.Context, input model.OrganizationSettingsInput) (*organization.Organization, error)
+	UpdateOrganizationSettings(ctx context.Context, input organization.SettingsInput) (*organization.Organization, error)
+}
+type OrganizationResolver interface {
+	Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*organization.User, error)
@@ -278,6 +332,9 @@ type QueryResolver interface {
 	Conversations(ctx context.Context, first *int, after *string, filter *model.ConversationFilter) (*model.ConversationConnection, error)
 	Conversation(ctx context.Context, id uuid.UUID) (*conversation.Conversation, error)
 	MyStaffConversation(ctx context.Context) (*conversation.Conversation, error)
+}
+type ScenarioRouteResolver interface {
+	User(ctx context.Context, obj *organization.ScenarioRoute) (*organization.User, error)
 }
 type SubscriptionResolver interface {
 	ConversationEvents(ctx context.Context, conversationID uuid.UUID, after *string) (<-chan *eventlog.Event, error)
@@ -342,6 +399,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
+
+	case "BusinessHours.closes":
+		if e.ComplexityRoot.BusinessHours.Closes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessHours.Closes(childComplexity), true
+	case "BusinessHours.opens":
+		if e.ComplexityRoot.BusinessHours.Opens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessHours.Opens(childComplexity), true
+	case "BusinessHours.weekday":
+		if e.ComplexityRoot.BusinessHours.Weekday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessHours.Weekday(childComplexity), true
 
 	case "Button.payload":
 		if e.ComplexityRoot.Button.Payload == nil {
@@ -558,6 +634,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
 
+	case "EscalationRules.health":
+		if e.ComplexityRoot.EscalationRules.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationRules.Health(childComplexity), true
+	case "EscalationRules.humanRequest":
+		if e.ComplexityRoot.EscalationRules.HumanRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationRules.HumanRequest(childComplexity), true
+	case "EscalationRules.keywords":
+		if e.ComplexityRoot.EscalationRules.Keywords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationRules.Keywords(childComplexity), true
+	case "EscalationRules.legal":
+		if e.ComplexityRoot.EscalationRules.Legal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationRules.Legal(childComplexity), true
+	case "EscalationRules.orderValueAbove":
+		if e.ComplexityRoot.EscalationRules.OrderValueAbove == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationRules.OrderValueAbove(childComplexity), true
+	case "EscalationRules.refund":
+		if e.ComplexityRoot.EscalationRules.Refund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationRules.Refund(childComplexity), true
+	case "EscalationRules.threats":
+		if e.ComplexityRoot.EscalationRules.Threats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationRules.Threats(childComplexity), true
+
 	case "Event.actor":
 		if e.ComplexityRoot.Event.Actor == nil {
 			break
@@ -606,6 +725,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Type(childComplexity), true
+
+	case "HandoffRouting.mode":
+		if e.ComplexityRoot.HandoffRouting.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HandoffRouting.Mode(childComplexity), true
+	case "HandoffRouting.routes":
+		if e.ComplexityRoot.HandoffRouting.Routes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HandoffRouting.Routes(childComplexity), true
 
 	case "Message.attachments":
 		if e.ComplexityRoot.Message.Attachments == nil {
@@ -711,6 +843,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
 	case "Mutation.addNote":
 		if e.ComplexityRoot.Mutation.AddNote == nil {
@@ -876,7 +1021,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateOrganizationSettings(childComplexity, args["input"].(model.OrganizationSettingsInput)), true
+		return e.ComplexityRoot.Mutation.UpdateOrganizationSettings(childComplexity, args["input"].(organization.SettingsInput)), true
 	case "Mutation.updateUserRole":
 		if e.ComplexityRoot.Mutation.UpdateUserRole == nil {
 			break
@@ -919,6 +1064,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Name(childComplexity), true
+	case "Organization.settings":
+		if e.ComplexityRoot.Organization.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Settings(childComplexity), true
 	case "Organization.slug":
 		if e.ComplexityRoot.Organization.Slug == nil {
 			break
@@ -937,6 +1088,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.TimeZone(childComplexity), true
+
+	case "OrganizationSettings.botDisclosure":
+		if e.ComplexityRoot.OrganizationSettings.BotDisclosure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.BotDisclosure(childComplexity), true
+	case "OrganizationSettings.businessHours":
+		if e.ComplexityRoot.OrganizationSettings.BusinessHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.BusinessHours(childComplexity), true
+	case "OrganizationSettings.confidenceThreshold":
+		if e.ComplexityRoot.OrganizationSettings.ConfidenceThreshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.ConfidenceThreshold(childComplexity), true
+	case "OrganizationSettings.escalationRules":
+		if e.ComplexityRoot.OrganizationSettings.EscalationRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.EscalationRules(childComplexity), true
+	case "OrganizationSettings.handoffRouting":
+		if e.ComplexityRoot.OrganizationSettings.HandoffRouting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.HandoffRouting(childComplexity), true
+	case "OrganizationSettings.tone":
+		if e.ComplexityRoot.OrganizationSettings.Tone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.Tone(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1009,6 +1197,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "ScenarioRoute.scenario":
+		if e.ComplexityRoot.ScenarioRoute.Scenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoute.Scenario(childComplexity), true
+	case "ScenarioRoute.user":
+		if e.ComplexityRoot.ScenarioRoute.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioRoute.User(childComplexity), true
 
 	case "Subscription.conversationEvents":
 		if e.ComplexityRoot.Subscription.ConversationEvents == nil {
@@ -1124,9 +1325,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("BusinessHoursInput", ec.unmarshalInputBusinessHoursInput),
 			graphql.NewInputUnmarshaler("ConversationFilter", ec.unmarshalInputConversationFilter),
+			graphql.NewInputUnmarshaler("EscalationRulesInput", ec.unmarshalInputEscalationRulesInput),
+			graphql.NewInputUnmarshaler("HandoffRoutingInput", ec.unmarshalInputHandoffRoutingInput),
 			graphql.NewInputUnmarshaler("InviteUserInput", ec.unmarshalInputInviteUserInput),
+			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("OrganizationSettingsInput", ec.unmarshalInputOrganizationSettingsInput),
+			graphql.NewInputUnmarshaler("ScenarioRouteInput", ec.unmarshalInputScenarioRouteInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 		)
 	}
@@ -1310,6 +1516,77 @@ type Organization {
   teamLanguage: String!
   "Seconds a handed-off conversation may wait for a human reply before it escalates."
   handoffSlaSeconds: Int!
+  "How the bot behaves; team members only."
+  settings: OrganizationSettings!
+}
+
+enum Tone {
+  FRIENDLY
+  FORMAL
+  CONCISE
+}
+
+enum ScenarioKind {
+  LEAD_QUALIFICATION
+  BOOKING
+  ORDER_TRACKING
+  QUOTE_TO_PAYMENT
+  REACTIVATION
+  INTERNAL_REQUEST
+  RECEPTION
+}
+
+enum RoutingMode {
+  "The next available agent or manager."
+  ROUND_ROBIN
+  "The user named for the scenario (round robin for scenarios without one)."
+  NAMED_USER
+}
+
+type Money {
+  amount: Float!
+  "ISO 4217"
+  currency: String!
+}
+
+"An opening window on an ISO weekday (1 = Monday), times as HH:MM in the organisation's time zone."
+type BusinessHours {
+  weekday: Int!
+  opens: String!
+  closes: String!
+}
+
+"What hands a conversation to a human at once."
+type EscalationRules {
+  refund: Boolean!
+  threats: Boolean!
+  legal: Boolean!
+  health: Boolean!
+  humanRequest: Boolean!
+  orderValueAbove: Money
+  keywords: [String!]!
+}
+
+type ScenarioRoute {
+  scenario: ScenarioKind!
+  user: User
+}
+
+type HandoffRouting {
+  mode: RoutingMode!
+  routes: [ScenarioRoute!]!
+}
+
+type OrganizationSettings {
+  tone: Tone!
+  "Sent on first contact, e.g. \"I am the Acme assistant, a bot.\""
+  botDisclosure: String!
+  "Below this classification confidence the bot asks a clarifying question."
+  confidenceThreshold: Float!
+  "Empty means always open."
+  businessHours: [BusinessHours!]!
+  escalationRules: EscalationRules!
+  handoffRouting: HandoffRouting!
 }
 
 type User {
@@ -1480,6 +1757,45 @@ input OrganizationSettingsInput {
   teamLanguage: String
   "How long a handed-off conversation may wait for a human reply before it escalates (at least 1)."
   handoffSlaSeconds: Int
+  tone: Tone
+  botDisclosure: String
+  confidenceThreshold: Float
+  "Replaces all windows; an empty list means always open."
+  businessHours: [BusinessHoursInput!]
+  escalationRules: EscalationRulesInput
+  handoffRouting: HandoffRoutingInput
+}
+
+input MoneyInput {
+  amount: Float!
+  currency: String!
+}
+
+input BusinessHoursInput {
+  weekday: Int!
+  opens: String!
+  closes: String!
+}
+
+"Omitted booleans stay on."
+input EscalationRulesInput {
+  refund: Boolean
+  threats: Boolean
+  legal: Boolean
+  health: Boolean
+  humanRequest: Boolean
+  orderValueAbove: MoneyInput
+  keywords: [String!]
+}
+
+input ScenarioRouteInput {
+  scenario: ScenarioKind!
+  userId: ID!
+}
+
+input HandoffRoutingInput {
+  mode: RoutingMode!
+  routes: [ScenarioRouteInput!]
 }
 
 input InviteUserInput {
@@ -1565,6 +1881,18 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_organization(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessHours(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "weekday":
+		return ec.fieldContext_BusinessHours_weekday(ctx, field)
+	case "opens":
+		return ec.fieldContext_BusinessHours_opens(ctx, field)
+	case "closes":
+		return ec.fieldContext_BusinessHours_closes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessHours", field.Name)
 }
 
 func (ec *executionContext) childFields_Button(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1671,6 +1999,26 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EscalationRules(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "refund":
+		return ec.fieldContext_EscalationRules_refund(ctx, field)
+	case "threats":
+		return ec.fieldContext_EscalationRules_threats(ctx, field)
+	case "legal":
+		return ec.fieldContext_EscalationRules_legal(ctx, field)
+	case "health":
+		return ec.fieldContext_EscalationRules_health(ctx, field)
+	case "humanRequest":
+		return ec.fieldContext_EscalationRules_humanRequest(ctx, field)
+	case "orderValueAbove":
+		return ec.fieldContext_EscalationRules_orderValueAbove(ctx, field)
+	case "keywords":
+		return ec.fieldContext_EscalationRules_keywords(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationRules", field.Name)
+}
+
 func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1691,6 +2039,16 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_data(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
+}
+
+func (ec *executionContext) childFields_HandoffRouting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mode":
+		return ec.fieldContext_HandoffRouting_mode(ctx, field)
+	case "routes":
+		return ec.fieldContext_HandoffRouting_routes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HandoffRouting", field.Name)
 }
 
 func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1745,6 +2103,16 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1763,8 +2131,28 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_teamLanguage(ctx, field)
 	case "handoffSlaSeconds":
 		return ec.fieldContext_Organization_handoffSlaSeconds(ctx, field)
+	case "settings":
+		return ec.fieldContext_Organization_settings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tone":
+		return ec.fieldContext_OrganizationSettings_tone(ctx, field)
+	case "botDisclosure":
+		return ec.fieldContext_OrganizationSettings_botDisclosure(ctx, field)
+	case "confidenceThreshold":
+		return ec.fieldContext_OrganizationSettings_confidenceThreshold(ctx, field)
+	case "businessHours":
+		return ec.fieldContext_OrganizationSettings_businessHours(ctx, field)
+	case "escalationRules":
+		return ec.fieldContext_OrganizationSettings_escalationRules(ctx, field)
+	case "handoffRouting":
+		return ec.fieldContext_OrganizationSettings_handoffRouting(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1775,6 +2163,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioRoute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scenario":
+		return ec.fieldContext_ScenarioRoute_scenario(ctx, field)
+	case "user":
+		return ec.fieldContext_ScenarioRoute_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioRoute", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2237,8 +2635,8 @@ func (ec *executionContext) field_Mutation_updateOrganizationSettings_args(ctx c
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.OrganizationSettingsInput, error) {
-			return ec.unmarshalNOrganizationSettingsInput2frontdeskᚋgraphᚋmodelᚐOrganizationSettingsInput(ctx, v)
+		func(ctx context.Context, v any) (organization.SettingsInput, error) {
+			return ec.unmarshalNOrganizationSettingsInput2frontdeskᚋinternalᚋorganizationᚐSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2613,6 +3011,75 @@ func (ec *executionContext) fieldContext_AuthPayload_organization(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _BusinessHours_weekday(ctx context.Context, field graphql.CollectedField, obj *organization.BusinessHours) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessHours_weekday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weekday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessHours_weekday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessHours", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BusinessHours_opens(ctx context.Context, field graphql.CollectedField, obj *organization.BusinessHours) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessHours_opens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessHours_opens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessHours", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessHours_closes(ctx context.Context, field graphql.CollectedField, obj *organization.BusinessHours) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessHours_closes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessHours_closes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessHours", field, false, false, "String")
 }
 
 func (ec *executionContext) _Button_title(ctx context.Context, field graphql.CollectedField, obj *conversation.Button) (ret graphql.Marshaler) {
@@ -3490,6 +3957,176 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _EscalationRules_refund(ctx context.Context, field graphql.CollectedField, obj *organization.EscalationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationRules_refund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EscalationRules().Refund(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationRules_refund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationRules", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _EscalationRules_threats(ctx context.Context, field graphql.CollectedField, obj *organization.EscalationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationRules_threats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EscalationRules().Threats(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationRules_threats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationRules", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _EscalationRules_legal(ctx context.Context, field graphql.CollectedField, obj *organization.EscalationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationRules_legal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EscalationRules().Legal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationRules_legal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationRules", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _EscalationRules_health(ctx context.Context, field graphql.CollectedField, obj *organization.EscalationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationRules_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EscalationRules().Health(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationRules_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationRules", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _EscalationRules_humanRequest(ctx context.Context, field graphql.CollectedField, obj *organization.EscalationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationRules_humanRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EscalationRules().HumanRequest(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationRules_humanRequest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationRules", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _EscalationRules_orderValueAbove(ctx context.Context, field graphql.CollectedField, obj *organization.EscalationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationRules_orderValueAbove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderValueAbove, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationRules_orderValueAbove(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EscalationRules",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EscalationRules_keywords(ctx context.Context, field graphql.CollectedField, obj *organization.EscalationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EscalationRules_keywords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keywords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EscalationRules_keywords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EscalationRules", field, false, false, "String")
+}
+
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *eventlog.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3699,6 +4336,61 @@ func (ec *executionContext) _Event_data(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Event_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, true, "String")
+}
+
+func (ec *executionContext) _HandoffRouting_mode(ctx context.Context, field graphql.CollectedField, obj *organization.HandoffRouting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HandoffRouting_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v organization.RoutingMode) graphql.Marshaler {
+			return ec.marshalNRoutingMode2frontdeskᚋinternalᚋorganizationᚐRoutingMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HandoffRouting_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HandoffRouting", field, false, false, "RoutingMode")
+}
+
+func (ec *executionContext) _HandoffRouting_routes(ctx context.Context, field graphql.CollectedField, obj *organization.HandoffRouting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HandoffRouting_routes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Routes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []organization.ScenarioRoute) graphql.Marshaler {
+			return ec.marshalNScenarioRoute2ᚕfrontdeskᚋinternalᚋorganizationᚐScenarioRouteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HandoffRouting_routes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HandoffRouting",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioRoute(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *conversation.Message) (ret graphql.Marshaler) {
@@ -4153,6 +4845,52 @@ func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *organization.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *organization.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4825,7 +5563,7 @@ func (ec *executionContext) _Mutation_updateOrganizationSettings(ctx context.Con
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateOrganizationSettings(ctx, fc.Args["input"].(model.OrganizationSettingsInput))
+			return ec.Resolvers.Mutation().UpdateOrganizationSettings(ctx, fc.Args["input"].(organization.SettingsInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
@@ -5041,6 +5779,203 @@ func (ec *executionContext) _Organization_handoffSlaSeconds(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_Organization_handoffSlaSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Organization_settings(ctx context.Context, field graphql.CollectedField, obj *organization.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().Settings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Settings) graphql.Marshaler {
+			return ec.marshalNOrganizationSettings2ᚖfrontdeskᚋinternalᚋorganizationᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSettings_tone(ctx context.Context, field graphql.CollectedField, obj *organization.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_tone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v organization.Tone) graphql.Marshaler {
+			return ec.marshalNTone2frontdeskᚋinternalᚋorganizationᚐTone(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_tone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, "Tone")
+}
+
+func (ec *executionContext) _OrganizationSettings_botDisclosure(ctx context.Context, field graphql.CollectedField, obj *organization.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_botDisclosure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BotDisclosure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_botDisclosure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrganizationSettings_confidenceThreshold(ctx context.Context, field graphql.CollectedField, obj *organization.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_confidenceThreshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfidenceThreshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_confidenceThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OrganizationSettings_businessHours(ctx context.Context, field graphql.CollectedField, obj *organization.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_businessHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []organization.BusinessHours) graphql.Marshaler {
+			return ec.marshalNBusinessHours2ᚕfrontdeskᚋinternalᚋorganizationᚐBusinessHoursᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_businessHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessHours(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSettings_escalationRules(ctx context.Context, field graphql.CollectedField, obj *organization.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_escalationRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EscalationRules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v organization.EscalationRules) graphql.Marshaler {
+			return ec.marshalNEscalationRules2frontdeskᚋinternalᚋorganizationᚐEscalationRules(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_escalationRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EscalationRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSettings_handoffRouting(ctx context.Context, field graphql.CollectedField, obj *organization.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_handoffRouting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandoffRouting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v organization.HandoffRouting) graphql.Marshaler {
+			return ec.marshalNHandoffRouting2frontdeskᚋinternalᚋorganizationᚐHandoffRouting(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_handoffRouting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HandoffRouting(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -5420,6 +6355,61 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioRoute_scenario(ctx context.Context, field graphql.CollectedField, obj *organization.ScenarioRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoute_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scenario, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v organization.ScenarioKind) graphql.Marshaler {
+			return ec.marshalNScenarioKind2frontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoute_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioRoute", field, false, false, "ScenarioKind")
+}
+
+func (ec *executionContext) _ScenarioRoute_user(ctx context.Context, field graphql.CollectedField, obj *organization.ScenarioRoute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioRoute_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScenarioRoute().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖfrontdeskᚋinternalᚋorganizationᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioRoute_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioRoute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6930,6 +7920,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputBusinessHoursInput(ctx context.Context, obj any) (organization.BusinessHours, error) {
+	var it organization.BusinessHours
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"weekday", "opens", "closes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "weekday":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weekday"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weekday = data
+		case "opens":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("opens"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Opens = data
+		case "closes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closes"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Closes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBusinessHoursInput unmarshals raw into the BusinessHoursInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBusinessHoursInput(ctx context.Context, raw any) (organization.BusinessHours, error) {
+	var out organization.BusinessHours
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BusinessHoursInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConversationFilter(ctx context.Context, obj any) (model.ConversationFilter, error) {
 	var it model.ConversationFilter
 	if obj == nil {
@@ -7014,6 +8060,139 @@ func UnmarshalConversationFilter(ctx context.Context, raw any) (model.Conversati
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEscalationRulesInput(ctx context.Context, obj any) (organization.EscalationRules, error) {
+	var it organization.EscalationRules
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"refund", "threats", "legal", "health", "humanRequest", "orderValueAbove", "keywords"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "refund":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refund"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Refund = data
+		case "threats":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("threats"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Threats = data
+		case "legal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("legal"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Legal = data
+		case "health":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("health"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Health = data
+		case "humanRequest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("humanRequest"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HumanRequest = data
+		case "orderValueAbove":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderValueAbove"))
+			data, err := ec.unmarshalOMoneyInput2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderValueAbove = data
+		case "keywords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywords"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keywords = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEscalationRulesInput unmarshals raw into the EscalationRulesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEscalationRulesInput(ctx context.Context, raw any) (organization.EscalationRules, error) {
+	var out organization.EscalationRules
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EscalationRulesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputHandoffRoutingInput(ctx context.Context, obj any) (organization.HandoffRouting, error) {
+	var it organization.HandoffRouting
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"mode", "routes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalNRoutingMode2frontdeskᚋinternalᚋorganizationᚐRoutingMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "routes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("routes"))
+			data, err := ec.unmarshalOScenarioRouteInput2ᚕfrontdeskᚋinternalᚋorganizationᚐScenarioRouteᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Routes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHandoffRoutingInput unmarshals raw into the HandoffRoutingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHandoffRoutingInput(ctx context.Context, raw any) (organization.HandoffRouting, error) {
+	var out organization.HandoffRouting
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HandoffRoutingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInviteUserInput(ctx context.Context, obj any) (model.InviteUserInput, error) {
 	var it model.InviteUserInput
 	if obj == nil {
@@ -7077,8 +8256,8 @@ func UnmarshalInviteUserInput(ctx context.Context, raw any) (model.InviteUserInp
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputOrganizationSettingsInput(ctx context.Context, obj any) (model.OrganizationSettingsInput, error) {
-	var it model.OrganizationSettingsInput
+func (ec *executionContext) unmarshalInputMoneyInput(ctx context.Context, obj any) (organization.Money, error) {
+	var it organization.Money
 	if obj == nil {
 		return it, nil
 	}
@@ -7088,7 +8267,56 @@ func (ec *executionContext) unmarshalInputOrganizationSettingsInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "timeZone", "country", "currency", "teamLanguage", "handoffSlaSeconds"}
+	fieldsInOrder := [...]string{"amount", "currency"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMoneyInput unmarshals raw into the MoneyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMoneyInput(ctx context.Context, raw any) (organization.Money, error) {
+	var out organization.Money
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MoneyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrganizationSettingsInput(ctx context.Context, obj any) (organization.SettingsInput, error) {
+	var it organization.SettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "timeZone", "country", "currency", "teamLanguage", "handoffSlaSeconds", "tone", "botDisclosure", "confidenceThreshold", "businessHours", "escalationRules", "handoffRouting"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7137,6 +8365,48 @@ func (ec *executionContext) unmarshalInputOrganizationSettingsInput(ctx context.
 				return it, err
 			}
 			it.HandoffSLASeconds = data
+		case "tone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tone"))
+			data, err := ec.unmarshalOTone2ᚖfrontdeskᚋinternalᚋorganizationᚐTone(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tone = data
+		case "botDisclosure":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("botDisclosure"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BotDisclosure = data
+		case "confidenceThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("confidenceThreshold"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfidenceThreshold = data
+		case "businessHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessHours"))
+			data, err := ec.unmarshalOBusinessHoursInput2ᚕfrontdeskᚋinternalᚋorganizationᚐBusinessHoursᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessHours = data
+		case "escalationRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationRules"))
+			data, err := ec.unmarshalOEscalationRulesInput2ᚖfrontdeskᚋinternalᚋorganizationᚐEscalationRules(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EscalationRules = data
+		case "handoffRouting":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handoffRouting"))
+			data, err := ec.unmarshalOHandoffRoutingInput2ᚖfrontdeskᚋinternalᚋorganizationᚐHandoffRouting(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HandoffRouting = data
 		}
 	}
 	return it, nil
@@ -7148,9 +8418,58 @@ func (ec *executionContext) unmarshalInputOrganizationSettingsInput(ctx context.
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalOrganizationSettingsInput(ctx context.Context, raw any) (model.OrganizationSettingsInput, error) {
-	var out model.OrganizationSettingsInput
+func UnmarshalOrganizationSettingsInput(ctx context.Context, raw any) (organization.SettingsInput, error) {
+	var out organization.SettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrganizationSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioRouteInput(ctx context.Context, obj any) (organization.ScenarioRoute, error) {
+	var it organization.ScenarioRoute
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"scenario", "userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "scenario":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scenario"))
+			data, err := ec.unmarshalNScenarioKind2frontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scenario = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioRouteInput unmarshals raw into the ScenarioRouteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioRouteInput(ctx context.Context, raw any) (organization.ScenarioRoute, error) {
+	var out organization.ScenarioRoute
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioRouteInput", raw, &out)
 	return out, err
 }
 
@@ -7319,6 +8638,49 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 			}
 		case "organization":
 			out.Values[i] = ec._AuthPayload_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessHoursImplementors = []string{"BusinessHours"}
+
+func (ec *executionContext) _BusinessHours(ctx context.Context, sel ast.SelectionSet, obj *organization.BusinessHours) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessHoursImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessHours")
+		case "weekday":
+			out.Values[i] = ec._BusinessHours_weekday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "opens":
+			out.Values[i] = ec._BusinessHours_opens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closes":
+			out.Values[i] = ec._BusinessHours_closes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7683,6 +9045,74 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var escalationRulesImplementors = []string{"EscalationRules"}
+
+func (ec *executionContext) _EscalationRules(ctx context.Context, sel ast.SelectionSet, obj *organization.EscalationRules) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, escalationRulesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EscalationRules")
+		case "refund":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EscalationRules_refund(ctx, field, obj)
+				})
+		case "threats":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EscalationRules_threats(ctx, field, obj)
+				})
+		case "legal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EscalationRules_legal(ctx, field, obj)
+				})
+		case "health":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EscalationRules_health(ctx, field, obj)
+				})
+		case "humanRequest":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EscalationRules_humanRequest(ctx, field, obj)
+				})
+		case "orderValueAbove":
+			out.Values[i] = ec._EscalationRules_orderValueAbove(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keywords":
+			out.Values[i] = ec._EscalationRules_keywords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var eventImplementors = []string{"Event"}
 
 func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *eventlog.Event) graphql.Marshaler {
@@ -7739,6 +9169,44 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_data(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var handoffRoutingImplementors = []string{"HandoffRouting"}
+
+func (ec *executionContext) _HandoffRouting(ctx context.Context, sel ast.SelectionSet, obj *organization.HandoffRouting) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, handoffRoutingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HandoffRouting")
+		case "mode":
+			out.Values[i] = ec._HandoffRouting_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "routes":
+			out.Values[i] = ec._HandoffRouting_routes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7927,6 +9395,44 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var moneyImplementors = []string{"Money"}
+
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *organization.Money) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Money")
+		case "amount":
+			out.Values[i] = ec._Money_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Money_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -8089,40 +9595,104 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._Organization_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Organization_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "slug":
 			out.Values[i] = ec._Organization_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeZone":
 			out.Values[i] = ec._Organization_timeZone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "country":
 			out.Values[i] = ec._Organization_country(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currency":
 			out.Values[i] = ec._Organization_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "teamLanguage":
 			out.Values[i] = ec._Organization_teamLanguage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "handoffSlaSeconds":
 			out.Values[i] = ec._Organization_handoffSlaSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "settings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_settings(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationSettingsImplementors = []string{"OrganizationSettings"}
+
+func (ec *executionContext) _OrganizationSettings(ctx context.Context, sel ast.SelectionSet, obj *organization.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationSettings")
+		case "tone":
+			out.Values[i] = ec._OrganizationSettings_tone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "botDisclosure":
+			out.Values[i] = ec._OrganizationSettings_botDisclosure(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confidenceThreshold":
+			out.Values[i] = ec._OrganizationSettings_confidenceThreshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessHours":
+			out.Values[i] = ec._OrganizationSettings_businessHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalationRules":
+			out.Values[i] = ec._OrganizationSettings_escalationRules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handoffRouting":
+			out.Values[i] = ec._OrganizationSettings_handoffRouting(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8256,6 +9826,45 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioRouteImplementors = []string{"ScenarioRoute"}
+
+func (ec *executionContext) _ScenarioRoute(ctx context.Context, sel ast.SelectionSet, obj *organization.ScenarioRoute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioRouteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioRoute")
+		case "scenario":
+			out.Values[i] = ec._ScenarioRoute_scenario(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScenarioRoute_user(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8877,6 +10486,31 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBusinessHours2frontdeskᚋinternalᚋorganizationᚐBusinessHours(ctx context.Context, sel ast.SelectionSet, v organization.BusinessHours) graphql.Marshaler {
+	return ec._BusinessHours(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBusinessHours2ᚕfrontdeskᚋinternalᚋorganizationᚐBusinessHoursᚄ(ctx context.Context, sel ast.SelectionSet, v []organization.BusinessHours) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBusinessHours2frontdeskᚋinternalᚋorganizationᚐBusinessHours(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNBusinessHoursInput2frontdeskᚋinternalᚋorganizationᚐBusinessHours(ctx context.Context, v any) (organization.BusinessHours, error) {
+	res, err := ec.unmarshalInputBusinessHoursInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNButton2frontdeskᚋinternalᚋconversationᚐButton(ctx context.Context, sel ast.SelectionSet, v conversation.Button) graphql.Marshaler {
 	return ec._Button(ctx, sel, &v)
 }
@@ -9083,6 +10717,10 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNEscalationRules2frontdeskᚋinternalᚋorganizationᚐEscalationRules(ctx context.Context, sel ast.SelectionSet, v organization.EscalationRules) graphql.Marshaler {
+	return ec._EscalationRules(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNEvent2ᚖfrontdeskᚋinternalᚋeventlogᚐEvent(ctx context.Context, sel ast.SelectionSet, v *eventlog.Event) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Event!")
@@ -9134,6 +10772,24 @@ var (
 		eventlog.Escalated:            "ESCALATED",
 	}
 )
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNHandoffRouting2frontdeskᚋinternalᚋorganizationᚐHandoffRouting(ctx context.Context, sel ast.SelectionSet, v organization.HandoffRouting) graphql.Marshaler {
+	return ec._HandoffRouting(ctx, sel, &v)
+}
 
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
 	res, err := scalar.UnmarshalUUID(v)
@@ -9286,7 +10942,15 @@ func (ec *executionContext) marshalNOrganization2ᚖfrontdeskᚋinternalᚋorgan
 	return ec._Organization(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNOrganizationSettingsInput2frontdeskᚋgraphᚋmodelᚐOrganizationSettingsInput(ctx context.Context, v any) (model.OrganizationSettingsInput, error) {
+func (ec *executionContext) marshalNOrganizationSettings2ᚖfrontdeskᚋinternalᚋorganizationᚐSettings(ctx context.Context, sel ast.SelectionSet, v *organization.Settings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationSettings!")
+		return graphql.Null
+	}
+	return ec._OrganizationSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrganizationSettingsInput2frontdeskᚋinternalᚋorganizationᚐSettingsInput(ctx context.Context, v any) (organization.SettingsInput, error) {
 	res, err := ec.unmarshalInputOrganizationSettingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -9331,6 +10995,93 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNRoutingMode2frontdeskᚋinternalᚋorganizationᚐRoutingMode(ctx context.Context, v any) (organization.RoutingMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRoutingMode2frontdeskᚋinternalᚋorganizationᚐRoutingMode[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRoutingMode2frontdeskᚋinternalᚋorganizationᚐRoutingMode(ctx context.Context, sel ast.SelectionSet, v organization.RoutingMode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRoutingMode2frontdeskᚋinternalᚋorganizationᚐRoutingMode[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RoutingMode!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRoutingMode2frontdeskᚋinternalᚋorganizationᚐRoutingMode = map[string]organization.RoutingMode{
+		"ROUND_ROBIN": organization.RoundRobin,
+		"NAMED_USER":  organization.NamedUser,
+	}
+	marshalNRoutingMode2frontdeskᚋinternalᚋorganizationᚐRoutingMode = map[organization.RoutingMode]string{
+		organization.RoundRobin: "ROUND_ROBIN",
+		organization.NamedUser:  "NAMED_USER",
+	}
+)
+
+func (ec *executionContext) unmarshalNScenarioKind2frontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx context.Context, v any) (organization.ScenarioKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNScenarioKind2frontdeskᚋinternalᚋorganizationᚐScenarioKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioKind2frontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx context.Context, sel ast.SelectionSet, v organization.ScenarioKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNScenarioKind2frontdeskᚋinternalᚋorganizationᚐScenarioKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ScenarioKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNScenarioKind2frontdeskᚋinternalᚋorganizationᚐScenarioKind = map[string]organization.ScenarioKind{
+		"LEAD_QUALIFICATION": organization.ScenarioLeadQualification,
+		"BOOKING":            organization.ScenarioBooking,
+		"ORDER_TRACKING":     organization.ScenarioOrderTracking,
+		"QUOTE_TO_PAYMENT":   organization.ScenarioQuoteToPayment,
+		"REACTIVATION":       organization.ScenarioReactivation,
+		"INTERNAL_REQUEST":   organization.ScenarioInternalRequest,
+		"RECEPTION":          organization.ScenarioReception,
+	}
+	marshalNScenarioKind2frontdeskᚋinternalᚋorganizationᚐScenarioKind = map[organization.ScenarioKind]string{
+		organization.ScenarioLeadQualification: "LEAD_QUALIFICATION",
+		organization.ScenarioBooking:           "BOOKING",
+		organization.ScenarioOrderTracking:     "ORDER_TRACKING",
+		organization.ScenarioQuoteToPayment:    "QUOTE_TO_PAYMENT",
+		organization.ScenarioReactivation:      "REACTIVATION",
+		organization.ScenarioInternalRequest:   "INTERNAL_REQUEST",
+		organization.ScenarioReception:         "RECEPTION",
+	}
+)
+
+func (ec *executionContext) marshalNScenarioRoute2frontdeskᚋinternalᚋorganizationᚐScenarioRoute(ctx context.Context, sel ast.SelectionSet, v organization.ScenarioRoute) graphql.Marshaler {
+	return ec._ScenarioRoute(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioRoute2ᚕfrontdeskᚋinternalᚋorganizationᚐScenarioRouteᚄ(ctx context.Context, sel ast.SelectionSet, v []organization.ScenarioRoute) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioRoute2frontdeskᚋinternalᚋorganizationᚐScenarioRoute(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNScenarioRouteInput2frontdeskᚋinternalᚋorganizationᚐScenarioRoute(ctx context.Context, v any) (organization.ScenarioRoute, error) {
+	res, err := ec.unmarshalInputScenarioRouteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSignUpInput2frontdeskᚋgraphᚋmodelᚐSignUpInput(ctx context.Context, v any) (model.SignUpInput, error) {
 	res, err := ec.unmarshalInputSignUpInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9350,6 +11101,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9363,6 +11143,34 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	}
 	return res
 }
+
+func (ec *executionContext) unmarshalNTone2frontdeskᚋinternalᚋorganizationᚐTone(ctx context.Context, v any) (organization.Tone, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNTone2frontdeskᚋinternalᚋorganizationᚐTone[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTone2frontdeskᚋinternalᚋorganizationᚐTone(ctx context.Context, sel ast.SelectionSet, v organization.Tone) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNTone2frontdeskᚋinternalᚋorganizationᚐTone[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Tone!")
+	}
+	return res
+}
+
+var (
+	unmarshalNTone2frontdeskᚋinternalᚋorganizationᚐTone = map[string]organization.Tone{
+		"FRIENDLY": organization.ToneFriendly,
+		"FORMAL":   organization.ToneFormal,
+		"CONCISE":  organization.ToneConcise,
+	}
+	marshalNTone2frontdeskᚋinternalᚋorganizationᚐTone = map[organization.Tone]string{
+		organization.ToneFriendly: "FRIENDLY",
+		organization.ToneFormal:   "FORMAL",
+		organization.ToneConcise:  "CONCISE",
+	}
+)
 
 func (ec *executionContext) marshalNUser2ᚖfrontdeskᚋinternalᚋorganizationᚐUser(ctx context.Context, sel ast.SelectionSet, v *organization.User) graphql.Marshaler {
 	if v == nil {
@@ -9584,6 +11392,23 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOBusinessHoursInput2ᚕfrontdeskᚋinternalᚋorganizationᚐBusinessHoursᚄ(ctx context.Context, v any) ([]organization.BusinessHours, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]organization.BusinessHours, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBusinessHoursInput2frontdeskᚋinternalᚋorganizationᚐBusinessHours(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOChannelKind2ᚖfrontdeskᚋinternalᚋchannelᚐKind(ctx context.Context, v any) (*channel.Kind, error) {
 	if v == nil {
 		return nil, nil
@@ -9706,6 +11531,39 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalOEscalationRulesInput2ᚖfrontdeskᚋinternalᚋorganizationᚐEscalationRules(ctx context.Context, v any) (*organization.EscalationRules, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEscalationRulesInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOHandoffRoutingInput2ᚖfrontdeskᚋinternalᚋorganizationᚐHandoffRouting(ctx context.Context, v any) (*organization.HandoffRouting, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputHandoffRoutingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (*uuid.UUID, error) {
 	if v == nil {
 		return nil, nil
@@ -9749,6 +11607,38 @@ func (ec *executionContext) marshalOMessage2ᚖfrontdeskᚋinternalᚋconversati
 	return ec._Message(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOMoney2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx context.Context, sel ast.SelectionSet, v *organization.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMoneyInput2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx context.Context, v any) (*organization.Money, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMoneyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOScenarioRouteInput2ᚕfrontdeskᚋinternalᚋorganizationᚐScenarioRouteᚄ(ctx context.Context, v any) ([]organization.ScenarioRoute, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]organization.ScenarioRoute, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioRouteInput2frontdeskᚋinternalᚋorganizationᚐScenarioRoute(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9759,6 +11649,41 @@ func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.S
 	_ = ctx
 	res := graphql.MarshalString(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -9796,6 +11721,38 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	res := graphql.MarshalTime(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOTone2ᚖfrontdeskᚋinternalᚋorganizationᚐTone(ctx context.Context, v any) (*organization.Tone, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOTone2ᚖfrontdeskᚋinternalᚋorganizationᚐTone[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTone2ᚖfrontdeskᚋinternalᚋorganizationᚐTone(ctx context.Context, sel ast.SelectionSet, v *organization.Tone) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOTone2ᚖfrontdeskᚋinternalᚋorganizationᚐTone[*v])
+	return res
+}
+
+var (
+	unmarshalOTone2ᚖfrontdeskᚋinternalᚋorganizationᚐTone = map[string]organization.Tone{
+		"FRIENDLY": organization.ToneFriendly,
+		"FORMAL":   organization.ToneFormal,
+		"CONCISE":  organization.ToneConcise,
+	}
+	marshalOTone2ᚖfrontdeskᚋinternalᚋorganizationᚐTone = map[organization.Tone]string{
+		organization.ToneFriendly: "FRIENDLY",
+		organization.ToneFormal:   "FORMAL",
+		organization.ToneConcise:  "CONCISE",
+	}
+)
 
 func (ec *executionContext) marshalOUser2ᚖfrontdeskᚋinternalᚋorganizationᚐUser(ctx context.Context, sel ast.SelectionSet, v *organization.User) graphql.Marshaler {
 	if v == nil {

@@ -60,16 +60,6 @@ type MessageEdge struct {
 type Mutation struct {
 }
 
-type OrganizationSettingsInput struct {
-	Name         *string `json:"name,omitempty"`
-	TimeZone     *string `json:"timeZone,omitempty"`
-	Country      *string `json:"country,omitempty"`
-	Currency     *string `json:"currency,omitempty"`
-	TeamLanguage *string `json:"teamLanguage,omitempty"`
-	// How long a handed-off conversation may wait for a human reply before it escalates (at least 1).
-	HandoffSLASeconds *int `json:"handoffSlaSeconds,omitempty"`
-}
-
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`

@@ -347,3 +347,83 @@ func TestSignInResponsesAndVisitorPrivacy(t *testing.T) {
 	_, data := ws.Next(ctx)
 	require.IsType(t, "", data["inboxEvents"].(map[string]any)["id"])
 }
+
+func TestOrganizationSettings(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Settings")
+	other := s.SignUp("Settings Other")
+	agentID, agentToken := s.Invite(org, "AGENT")
+	otherAgentID, _ := s.Invite(other, "AGENT")
+
+	const read = `{ organization { settings { tone botDisclosure confidenceThreshold businessHours { weekday opens closes }
+		escalationRules { refund threats legal health humanRequest orderValueAbove { amount currency } keywords }
+		handoffRouting { mode routes { scenario user { id } } } } } }`
+	var got struct {
+		Organization struct {
+			Settings struct {
+				Tone                string
+				BotDisclosure       string
+				ConfidenceThreshold float64
+				BusinessHours       []struct{ Weekday int }
+				EscalationRules     struct {
+					Refund, Threats, Legal, Health, HumanRequest bool
+					OrderValueAbove                              *struct{ Amount float64 }
+					Keywords                                     []string
+				}
+				HandoffRouting struct {
+					Mode   string
+					Routes []struct {
+						Scenario string
+						User     struct{ ID string }
+					}
+				}
+			}
+		}
+	}
+	s.MustDo(agentToken, read, nil, &got)
+	def := got.Organization.Settings
+	require.Equal(t, "FRIENDLY", def.Tone)
+	require.InDelta(t, 0.55, def.ConfidenceThreshold, 1e-9)
+	require.True(t, def.EscalationRules.Refund && def.EscalationRules.HumanRequest)
+	require.Equal(t, "ROUND_ROBIN", def.HandoffRouting.Mode)
+
+	update := `mutation($i: OrganizationSettingsInput!) { updateOrganizationSettings(input: $i) { id } }`
+	s.MustDo(org.OwnerToken, update, map[string]any{"i": map[string]any{
+		"tone": "FORMAL", "botDisclosure": "I am the Settings assistant, a bot.", "confidenceThreshold": 0.7,
+		"businessHours":   []map[string]any{{"weekday": 1, "opens": "09:00", "closes": "18:00"}},
+		"escalationRules": map[string]any{"health": false, "orderValueAbove": map[string]any{"amount": 1000, "currency": "EUR"}, "keywords": []string{"chargeback"}},
+		"handoffRouting":  map[string]any{"mode": "NAMED_USER", "routes": []map[string]any{{"scenario": "LEAD_QUALIFICATION", "userId": agentID}}},
+	}}, nil)
+	s.MustDo(agentToken, read, nil, &got)
+	st := got.Organization.Settings
+	require.Equal(t, "FORMAL", st.Tone)
+	require.Equal(t, "I am the Settings assistant, a bot.", st.BotDisclosure)
+	require.InDelta(t, 0.7, st.ConfidenceThreshold, 1e-9)
+	require.Len(t, st.BusinessHours, 1)
+	require.False(t, st.EscalationRules.Health)
+	require.True(t, st.EscalationRules.Refund)
+	require.Equal(t, 1000.0, st.EscalationRules.OrderValueAbove.Amount)
+	require.Equal(t, []string{"chargeback"}, st.EscalationRules.Keywords)
+	require.Equal(t, agentID, st.HandoffRouting.Routes[0].User.ID)
+
+	for name, in := range map[string]map[string]any{
+		"threshold":         {"confidenceThreshold": 1.5},
+		"hours":             {"businessHours": []map[string]any{{"weekday": 8, "opens": "09:00", "closes": "18:00"}}},
+		"hours order":       {"businessHours": []map[string]any{{"weekday": 1, "opens": "18:00", "closes": "09:00"}}},
+		"money":             {"escalationRules": map[string]any{"orderValueAbove": map[string]any{"amount": -1, "currency": "EUR"}}},
+		"other org's agent": {"handoffRouting": map[string]any{"mode": "NAMED_USER", "routes": []map[string]any{{"scenario": "BOOKING", "userId": otherAgentID}}}},
+		"keyword":           {"escalationRules": map[string]any{"keywords": []string{"x"}}},
+	} {
+		r := s.Do(org.OwnerToken, update, map[string]any{"i": in})
+		require.Equal(t, []string{"INVALID_INPUT"}, r.Codes(), name)
+	}
+	s.MustDo(agentToken, read, nil, &got)
+	require.Equal(t, st, got.Organization.Settings, "a refused update changes nothing")
+
+	r := s.Do(agentToken, update, map[string]any{"i": map[string]any{"tone": "CONCISE"}})
+	require.Equal(t, []string{"FORBIDDEN"}, r.Codes())
+	v := s.StartWebChat(org)
+	r = s.Do(v.Token, `{ organization { settings { tone } } }`, nil)
+	require.Equal(t, []string{"FORBIDDEN"}, r.Codes())
+}

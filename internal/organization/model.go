@@ -24,8 +24,10 @@ type Organization struct {
 	TeamLanguage string    `bun:"team_language"`
 	// HandoffSLASeconds is how long a handed-off conversation may wait for
 	// a human reply before it escalates.
-	HandoffSLASeconds int       `bun:"handoff_sla_seconds"`
-	CreatedAt         time.Time `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	HandoffSLASeconds int `bun:"handoff_sla_seconds"`
+	// Settings steer the bot; read them through Settings.Effective.
+	Settings  Settings  `bun:"settings,type:jsonb"`
+	CreatedAt time.Time `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 }
 
 // User is a member of an organisation's team.

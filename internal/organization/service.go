@@ -303,12 +303,18 @@ func UsersByIDs(ctx context.Context, db bun.IDB, orgID uuid.UUID, ids []uuid.UUI
 
 // SettingsInput changes organisation settings; nil fields stay as they are.
 type SettingsInput struct {
-	Name              *string
-	TimeZone          *string
-	Country           *string
-	Currency          *string
-	TeamLanguage      *string
-	HandoffSLASeconds *int
+	Name                *string
+	TimeZone            *string
+	Country             *string
+	Currency            *string
+	TeamLanguage        *string
+	HandoffSLASeconds   *int
+	Tone                *Tone
+	BotDisclosure       *string
+	ConfidenceThreshold *float64
+	BusinessHours       []BusinessHours // nil: unchanged; empty: always open
+	EscalationRules     *EscalationRules
+	HandoffRouting      *HandoffRouting
 }
 
 // UpdateSettings changes the caller's organisation; owners and admins only.
@@ -324,6 +330,9 @@ func (s *Service) UpdateSettings(ctx context.Context, in SettingsInput) (*Organi
 			return err
 		}
 		if err := applySettings(org, in); err != nil {
+			return err
+		}
+		if err := checkRoutes(ctx, tx, org); err != nil {
 			return err
 		}
 		_, err := tx.NewUpdate().Model(org).WherePK().Exec(ctx)
@@ -376,11 +385,48 @@ func applySettings(org *Organization, in SettingsInput) error {
 		}
 		org.TeamLanguage = l
 	}
+	if in.Tone != nil {
+		org.Settings.Tone = *in.Tone
+	}
+	if in.BotDisclosure != nil {
+		org.Settings.BotDisclosure = strings.TrimSpace(*in.BotDisclosure)
+	}
+	if in.ConfidenceThreshold != nil {
+		org.Settings.ConfidenceThreshold = *in.ConfidenceThreshold
+	}
+	if in.BusinessHours != nil {
+		org.Settings.BusinessHours = in.BusinessHours
+	}
+	if in.EscalationRules != nil {
+		org.Settings.EscalationRules = *in.EscalationRules
+	}
+	if in.HandoffRouting != nil {
+		org.Settings.HandoffRouting = *in.HandoffRouting
+	}
+	if err := validateSettings(org.Settings); err != nil {
+		return err
+	}
 	if in.HandoffSLASeconds != nil {
 		if *in.HandoffSLASeconds < 1 || *in.HandoffSLASeconds > 7*24*3600 {
 			return apperror.Invalid("handoffSlaSeconds", "hand-off SLA must be between 1 second and 7 days")
 		}
 		org.HandoffSLASeconds = *in.HandoffSLASeconds
+	}
+	return nil
+}
+
+// checkRoutes makes sure every routed user is an active team member of the
+// organisation.
+func checkRoutes(ctx context.Context, tx bun.Tx, org *Organization) error {
+	for _, r := range org.Settings.HandoffRouting.Routes {
+		ok, err := tx.NewSelect().Model((*User)(nil)).
+			Where("organization_id = ? AND id = ? AND active AND role IN (?)", org.ID, r.UserID, bun.List(auth.Team)).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("check route user: %w", err)
+		}
+		if !ok {
+			return apperror.Invalid("handoffRouting.routes", "no active team member with id %s", r.UserID)
+		}
 	}
 	return nil
 }
@@ -475,4 +521,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.Princip
 		return nil, time.Time{}, apperror.New(apperror.Unauthenticated, "user is deactivated or gone")
 	}
 	return &auth.Principal{OrgID: orgID, Role: users[0].Role, UserID: sub, TokenID: c.ID}, exp, nil
+}
+
+// SettingsOf returns org's effective settings to a team member of org.
+func (s *Service) SettingsOf(ctx context.Context, org *Organization) (*Settings, error) {
+	p, err := auth.Require(ctx, auth.Team...)
+	if err != nil {
+		return nil, err
+	}
+	if p.OrgID != org.ID {
+		return nil, apperror.NotFoundf("organization not found")
+	}
+	eff := org.Settings.Effective()
+	return &eff, nil
 }
