@@ -3,6 +3,9 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+
 	"frontdesk/graph/model"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/conversation"
@@ -46,3 +49,41 @@ func conversationFilter(f *model.ConversationFilter) *conversation.Filter {
 
 // enabled reads an escalation rule switch; nil means the default, on.
 func enabled(b *bool) bool { return b == nil || *b }
+
+// prefetchConversationRelations loads the contacts and last messages of a
+// page of conversations, when the query asks for them, in one batch each.
+func prefetchConversationRelations(ctx context.Context, convs []*conversation.Conversation) {
+	l := loadersFrom(ctx)
+	if l == nil || len(convs) == 0 {
+		return
+	}
+	fields := graphql.CollectFieldsCtx(ctx, nil)
+	var wantContact, wantLast bool
+	for _, edges := range fields {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(graphql.GetOperationContext(ctx), edges.Selections, nil) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), node.Selections, nil) {
+				wantContact = wantContact || f.Name == "contact"
+				wantLast = wantLast || f.Name == "lastMessage"
+			}
+		}
+	}
+	var contacts, ids []uuid.UUID
+	for _, c := range convs {
+		ids = append(ids, c.ID)
+		if c.ContactID != nil {
+			contacts = append(contacts, *c.ContactID)
+		}
+	}
+	if wantContact {
+		prefetch(ctx, l.Contacts, contacts)
+	}
+	if wantLast {
+		prefetch(ctx, l.LastMessages, ids)
+	}
+}

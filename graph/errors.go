@@ -37,6 +37,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
+		if errors.Is(err, context.Canceled) {
+			// The client went away; nobody reads this and it is not a fault.
+			gqlErr.Message = "request cancelled"
+			setCode(gqlErr, string(apperror.Internal))
+			return gqlErr
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			gqlErr.Message = "request timed out"
 			setCode(gqlErr, string(apperror.Internal))

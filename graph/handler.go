@@ -166,6 +166,9 @@ func withAuth(authn Authenticator, next http.Handler) http.Handler {
 	})
 }
 
+// maxQueueWait is how long a request may wait for a free executor worker.
+const maxQueueWait = 250 * time.Millisecond
+
 // withLimits enforces, for plain HTTP requests, the body size (413), the
 // per-client rate (429), the executor worker limit and the request timeout.
 // WebSockets bypass the timeout and body limits: they have their own.
@@ -197,15 +200,23 @@ func withLimits(o Options, next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), o.RequestTimeout)
-		defer cancel()
+		// Wait only briefly for a worker: under overload it is better to
+		// refuse at once than to serve requests their clients gave up on.
+		queued := time.NewTimer(maxQueueWait)
 		select {
 		case sem <- struct{}{}:
+			queued.Stop()
 			defer func() { <-sem }()
-		case <-ctx.Done():
+		case <-queued.C:
+			w.Header().Set("Retry-After", "1")
 			writeError(w, http.StatusServiceUnavailable, "RATE_LIMITED", "server busy; try again")
 			return
+		case <-r.Context().Done():
+			queued.Stop()
+			return
 		}
+		ctx, cancel := context.WithTimeout(r.Context(), o.RequestTimeout)
+		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

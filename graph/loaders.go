@@ -13,12 +13,14 @@ import (
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/eventlog"
 	"frontdesk/internal/organization"
 )
 
 // Loaders batch the relation fields of one request (or one WebSocket), so a
-// page of N items costs a constant number of queries. They do not cache:
-// a long-lived subscription must see fresh rows with every event.
+// page of N items costs a constant number of queries. An HTTP request's
+// loaders cache for the request's lifetime; a WebSocket's do not, since a
+// long-lived subscription must see fresh rows with every event.
 type Loaders struct {
 	Users         *dataloadgen.Loader[uuid.UUID, *organization.User]
 	Organizations *dataloadgen.Loader[uuid.UUID, *organization.Organization]
@@ -31,8 +33,11 @@ type Loaders struct {
 
 // NewLoaders returns loaders over db. Every fetch is scoped by the
 // organisation of the principal in the fetching context.
-func NewLoaders(db bun.IDB) *Loaders {
-	opts := []dataloadgen.Option{dataloadgen.WithoutCache(), dataloadgen.WithWait(time.Millisecond), dataloadgen.WithBatchCapacity(200)}
+func NewLoaders(db bun.IDB, cache bool) *Loaders {
+	opts := []dataloadgen.Option{dataloadgen.WithWait(time.Millisecond), dataloadgen.WithBatchCapacity(200)}
+	if !cache {
+		opts = append(opts, dataloadgen.WithoutCache())
+	}
 	return &Loaders{
 		Users: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*organization.User, error) {
 			// Visitors never learn who is on the team (names, e-mails,
@@ -101,11 +106,125 @@ type loadersKey struct{}
 // WithLoaders puts fresh loaders into each request's context.
 func WithLoaders(db bun.IDB, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, NewLoaders(db))))
+		l := NewLoaders(db, !isWebSocket(r))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, l)))
 	})
 }
 
 func loadersFrom(ctx context.Context) *Loaders {
 	l, _ := ctx.Value(loadersKey{}).(*Loaders)
 	return l
+}
+
+// prefetch loads every key of a page in one batch before gqlgen resolves
+// the page's rows concurrently, so the rows hit the request's cache instead
+// of racing the batch window (which, under load, splits one batch into
+// several queries).
+func prefetch[V any](ctx context.Context, l *dataloadgen.Loader[uuid.UUID, V], ids []uuid.UUID) {
+	if len(ids) > 0 {
+		_, _ = l.LoadAll(ctx, ids) // errors surface again, per row, on Load
+	}
+}
+
+// eventKey identifies one relation of one event as one audience sees it.
+type eventKey struct {
+	event   int64
+	org     uuid.UUID
+	visitor bool
+	id      uuid.UUID
+}
+
+// EventLoaders are shared by every subscription in the process: when one
+// event fans out to a thousand sockets, its message, conversation and actor
+// are fetched once, not once per socket. Keys carry the event, so what a
+// socket sees is the state as of that event's delivery, never an older
+// event's; the cache is dropped every minute to bound its size.
+type EventLoaders struct {
+	Conversations *dataloadgen.Loader[eventKey, *conversation.Conversation]
+	Messages      *dataloadgen.Loader[eventKey, *conversation.Message]
+	Users         *dataloadgen.Loader[eventKey, *organization.User]
+}
+
+// NewEventLoaders returns the shared loaders; they are cleared until ctx ends.
+func NewEventLoaders(ctx context.Context, db bun.IDB) *EventLoaders {
+	opts := []dataloadgen.Option{dataloadgen.WithWait(time.Millisecond), dataloadgen.WithBatchCapacity(500)}
+	l := &EventLoaders{
+		Conversations: sharedLoader(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*conversation.Conversation, error) {
+			return conversation.ConversationsByIDs(ctx, db, org, ids)
+		}, func(c *conversation.Conversation) uuid.UUID { return c.ID }, opts),
+		Messages: sharedLoader(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*conversation.Message, error) {
+			return conversation.MessagesByIDs(ctx, db, org, ids)
+		}, func(m *conversation.Message) uuid.UUID { return m.ID }, opts),
+		Users: sharedLoader(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*organization.User, error) {
+			return organization.UsersByIDs(ctx, db, org, ids)
+		}, func(u *organization.User) uuid.UUID { return u.ID }, opts),
+	}
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				l.Conversations.ClearAll()
+				l.Messages.ClearAll()
+				l.Users.ClearAll()
+			}
+		}
+	}()
+	return l
+}
+
+func sharedLoader[V any](fetch func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]V, error), key func(V) uuid.UUID, opts []dataloadgen.Option) *dataloadgen.Loader[eventKey, V] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, keys []eventKey) (map[eventKey]V, error) {
+		// One batch may mix organisations and audiences: fetch each group
+		// scoped by its own organisation.
+		type group struct {
+			org uuid.UUID
+			ids []uuid.UUID
+		}
+		groups := map[uuid.UUID]*group{}
+		for _, k := range keys {
+			g := groups[k.org]
+			if g == nil {
+				g = &group{org: k.org}
+				groups[k.org] = g
+			}
+			g.ids = append(g.ids, k.id)
+		}
+		byOrg := map[uuid.UUID]map[uuid.UUID]V{}
+		for org, g := range groups {
+			items, err := fetch(ctx, org, g.ids)
+			if err != nil {
+				return nil, err
+			}
+			m := make(map[uuid.UUID]V, len(items))
+			for _, it := range items {
+				m[key(it)] = it
+			}
+			byOrg[org] = m
+		}
+		out := make(map[eventKey]V, len(keys))
+		for _, k := range keys {
+			if v, ok := byOrg[k.org][k.id]; ok {
+				out[k] = v
+			}
+		}
+		return out, nil
+	}, opts...)
+}
+
+// loadForEvent loads one relation of event e through a shared loader, as
+// the caller is allowed to see it.
+func loadForEvent[V any](ctx context.Context, l *dataloadgen.Loader[eventKey, *V], e *eventlog.Event, id *uuid.UUID) (*V, error) {
+	p, ok := auth.FromContext(ctx)
+	if id == nil || !ok || p.OrgID != e.OrganizationID {
+		return nil, nil
+	}
+	v, err := l.Load(ctx, eventKey{event: e.ID, org: p.OrgID, visitor: p.Role == auth.RoleVisitor, id: *id})
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
 }

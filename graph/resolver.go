@@ -16,4 +16,6 @@ type Resolver struct {
 	ChannelSvc *channel.Service
 	ConvSvc    *conversation.Service
 	Hub        *realtime.Hub
+	// EventLoaders are shared by all subscriptions of the process.
+	EventLoaders *EventLoaders
 }

@@ -78,15 +78,18 @@ func (r *eventResolver) Cursor(ctx context.Context, obj *eventlog.Event) (string
 }
 
 func (r *eventResolver) Conversation(ctx context.Context, obj *eventlog.Event) (*conversation.Conversation, error) {
-	return loadOptional(ctx, loadersFrom(ctx).Conversations, obj.ConversationID)
+	return loadForEvent(ctx, r.EventLoaders.Conversations, obj, obj.ConversationID)
 }
 
 func (r *eventResolver) Message(ctx context.Context, obj *eventlog.Event) (*conversation.Message, error) {
-	return loadOptional(ctx, loadersFrom(ctx).Messages, obj.MessageID)
+	return loadForEvent(ctx, r.EventLoaders.Messages, obj, obj.MessageID)
 }
 
 func (r *eventResolver) Actor(ctx context.Context, obj *eventlog.Event) (*organization.User, error) {
-	return loadOptional(ctx, loadersFrom(ctx).Users, obj.ActorUserID)
+	if p, ok := auth.FromContext(ctx); ok && p.Role == auth.RoleVisitor {
+		return nil, nil // visitors never learn who is on the team
+	}
+	return loadForEvent(ctx, r.EventLoaders.Users, obj, obj.ActorUserID)
 }
 
 func (r *eventResolver) Data(ctx context.Context, obj *eventlog.Event) (string, error) {
@@ -229,6 +232,7 @@ func (r *queryResolver) Conversations(ctx context.Context, first *int, after *st
 	if err != nil {
 		return nil, err
 	}
+	prefetchConversationRelations(ctx, page.Items)
 	out := &model.ConversationConnection{PageInfo: pageInfo(page.HasNext, page.Cursors)}
 	for i, c := range page.Items {
 		out.Edges = append(out.Edges, &model.ConversationEdge{Cursor: page.Cursors[i], Node: c})

@@ -14,8 +14,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"frontdesk/graph/wstransport"
 )
@@ -32,18 +34,19 @@ type testBundle struct {
 
 // setup serves the test schema with a Transport built from cfg (keep-alive
 // off unless cfg sets it); other requests get 400.
-func setup(t *testing.T, cfg wstransport.Config) *testBundle {
+func setup(t testing.TB, cfg wstransport.Config) *testBundle {
 	t.Helper()
 	return setupServer(t, cfg, func(s *httptest.Server) { s.Start() })
 }
 
-func setupServer(t *testing.T, cfg wstransport.Config, start func(*httptest.Server)) *testBundle {
+func setupServer(t testing.TB, cfg wstransport.Config, start func(*httptest.Server)) *testBundle {
 	t.Helper()
 	if cfg.KeepAlive == 0 {
 		cfg.KeepAlive = -1
 	}
 	es, events := newTestSchema()
 	exec := executor.New(es)
+	exec.SetQueryCache(lru.New[*ast.QueryDocument](1000)) // as graph.NewEndpoint does
 	exec.SetRecoverFunc(func(context.Context, any) error { return errors.New("internal system error") })
 	tr := &wstransport.Transport{Config: cfg}
 

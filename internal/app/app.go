@@ -230,6 +230,7 @@ func (a *App) Build(ctx context.Context) error {
 	}
 	a.Endpoint = graph.NewEndpoint(&graph.Resolver{
 		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), ConvSvc: a.Conversations, Hub: a.Hub,
+		EventLoaders: graph.NewEventLoaders(ctx, a.DB.Bun),
 	}, a.DB.Bun, a.Organizations, graph.Options{
 		Production: a.Config.Production(), AllowedOrigins: a.Config.AllowedOrigins,
 		MaxBodyBytes: a.Config.MaxBodyBytes, MaxDepth: a.Config.MaxDepth, MaxComplexity: a.Config.MaxComplexity,

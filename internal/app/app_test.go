@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"context"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"frontdesk/internal/apptest"
 	"frontdesk/internal/config"
@@ -426,4 +429,48 @@ func TestOrganizationSettings(t *testing.T) {
 	v := s.StartWebChat(org)
 	r = s.Do(v.Token, `{ organization { settings { tone } } }`, nil)
 	require.Equal(t, []string{"FORBIDDEN"}, r.Codes())
+}
+
+// queryCounter counts the SQL statements bun runs.
+type queryCounter struct{ n atomic.Int64 }
+
+func (c *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+func (c *queryCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if !strings.Contains(e.Query, "FROM events") { // the realtime hub's own reads
+		c.n.Add(1)
+	}
+}
+
+// The inbox page costs a constant number of queries however many rows it
+// has: the principal, the page, its contacts and its last messages.
+func TestInboxPageQueryCount(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Queries")
+	for range 12 {
+		v := s.StartWebChat(org)
+		s.Say(v, "hello")
+		s.Say(v, "anyone?")
+	}
+	counter := &queryCounter{}
+	s.App.DB.Bun.AddQueryHook(counter)
+	for range 5 {
+		before := counter.n.Load()
+		var out struct {
+			Conversations struct {
+				Edges []struct {
+					Node struct {
+						Contact     struct{ Name string }
+						LastMessage struct{ Text string }
+					}
+				}
+			}
+		}
+		s.MustDo(org.OwnerToken, `{ conversations(first: 50) { edges { node { id status unreadCount contact { id name } lastMessage { id text createdAt } } } pageInfo { hasNextPage endCursor } } }`, nil, &out)
+		require.Len(t, out.Conversations.Edges, 12)
+		require.Equal(t, "anyone?", out.Conversations.Edges[0].Node.LastMessage.Text)
+		require.LessOrEqual(t, counter.n.Load()-before, int64(4))
+	}
 }

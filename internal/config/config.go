@@ -126,7 +126,7 @@ func Default() Config {
 		MaxTokens:            5000,
 		RateLimit:            50,
 		RateBurst:            100,
-		Workers:              256,
+		Workers:              64,
 		WSInitTimeout:        10 * time.Second,
 		WSRevalidateInterval: 15 * time.Second,
 		JobFetchCooldown:     2 * time.Millisecond,

@@ -40,6 +40,10 @@ func Open(ctx context.Context, databaseURL string, maxConns int32) (*DB, error) 
 		cfg.MaxConns = maxConns
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	// bun interpolates arguments into the SQL text, so nearly every
+	// statement is unique: preparing and caching each one (pgx's default)
+	// costs an extra round trip and churns the statement cache for nothing.
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
