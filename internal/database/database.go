@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -44,6 +45,13 @@ func Open(ctx context.Context, databaseURL string, maxConns int32) (*DB, error) 
 	// statement is unique: preparing and caching each one (pgx's default)
 	// costs an extra round trip and churns the statement cache for nothing.
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	// Without a prepare step pgx picks parameter types from Go types, so
+	// tell it that uuid.UUID (and a bare [16]byte) is PostgreSQL's uuid.
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		conn.TypeMap().RegisterDefaultPgType(uuid.UUID{}, "uuid")
+		conn.TypeMap().RegisterDefaultPgType([16]byte{}, "uuid")
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
