@@ -32,3 +32,23 @@ func (HandoffSLAArgs) InsertOpts() river.InsertOpts {
 		UniqueOpts:  river.UniqueOpts{ByArgs: true},
 	}
 }
+
+// ProcessMessageArgs drives one inbound message through the pipeline:
+// classify, decide, reply or hand off. It is enqueued in the transaction
+// that stores the message; the worker is idempotent per message.
+type ProcessMessageArgs struct {
+	OrganizationID uuid.UUID `json:"organization_id"`
+	MessageID      uuid.UUID `json:"message_id"`
+}
+
+// Kind is the job's stable name.
+func (ProcessMessageArgs) Kind() string { return "process_message" }
+
+// InsertOpts puts messages on their own queue, so a burst of follow-ups
+// never delays a customer's answer.
+func (ProcessMessageArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMessages, MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// QueueMessages is the queue of inbound message processing.
+const QueueMessages = "messages"

@@ -276,8 +276,8 @@ func (r *fanoutRecorder) readLoop(ctx context.Context, i int, c *wsClient) {
 			continue
 		}
 		msg := p.Data.InboxEvents.Message
-		if msg == nil || !strings.HasPrefix(msg.Text, prefix) {
-			continue // the barrier and other events
+		if p.Data.InboxEvents.Type != "MESSAGE_RECEIVED" || msg == nil || !strings.HasPrefix(msg.Text, prefix) {
+			continue // the barrier, the pipeline's own events about the message, bot replies
 		}
 		rest := strings.TrimPrefix(msg.Text, prefix)
 		seqText, _, _ := strings.Cut(rest, ":")

@@ -1499,6 +1499,10 @@ enum EventType {
   HANDED_OFF
   RETURNED_TO_BOT
   ESCALATED
+  "The pipeline's verdict on an inbound message (team only); data holds it."
+  MESSAGE_CLASSIFIED
+  CLARIFICATION_ASKED
+  CONTACT_OPTED_OUT
 }
 
 type PageInfo {
@@ -10757,6 +10761,9 @@ var (
 		"HANDED_OFF":            eventlog.HandedOff,
 		"RETURNED_TO_BOT":       eventlog.ReturnedToBot,
 		"ESCALATED":             eventlog.Escalated,
+		"MESSAGE_CLASSIFIED":    eventlog.MessageClassified,
+		"CLARIFICATION_ASKED":   eventlog.ClarificationAsked,
+		"CONTACT_OPTED_OUT":     eventlog.ContactOptedOut,
 	}
 	marshalNEventType2frontdeskᚋinternalᚋeventlogᚐType = map[eventlog.Type]string{
 		eventlog.MessageReceived:      "MESSAGE_RECEIVED",
@@ -10770,6 +10777,9 @@ var (
 		eventlog.HandedOff:            "HANDED_OFF",
 		eventlog.ReturnedToBot:        "RETURNED_TO_BOT",
 		eventlog.Escalated:            "ESCALATED",
+		eventlog.MessageClassified:    "MESSAGE_CLASSIFIED",
+		eventlog.ClarificationAsked:   "CLARIFICATION_ASKED",
+		eventlog.ContactOptedOut:      "CONTACT_OPTED_OUT",
 	}
 )
 

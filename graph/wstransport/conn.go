@@ -16,25 +16,39 @@ import (
 
 // conn is one graphql-transport-ws connection.
 //
-// One goroutine (serve) reads and handles client messages in order, so the
-// protocol state (init received, acknowledged) needs no lock. One goroutine
-// (writeLoop) writes every outgoing message from a bounded queue. Operations,
-// timers and the close handshake run in goroutines counted by wg, which serve
-// waits for before it returns.
+// An idle connection costs as few goroutines as the protocol allows: the
+// reader (serve, on the HTTP handler's goroutine) and one per running
+// operation. serve reads and handles client messages in order, so the
+// protocol state (init received, acknowledged) needs no lock. Outgoing
+// messages wait in a queue that a writer goroutine drains; it is started
+// when a message is queued and exits when the queue is empty, so a quiet
+// socket has none. The init timeout, keep-alive pings, revalidation and the
+// session watch are timers and context callbacks, not goroutines. Every
+// goroutine of the connection is counted by wg, which serve waits for
+// before it returns.
 type conn struct {
-	cfg    Config
-	ws     *websocket.Conn
-	exec   graphql.GraphExecutor
-	header http.Header
-	log    *slog.Logger
-	cancel context.CancelFunc // ends the connection's lifetime context
+	cfg        *Config // shared by every connection of the Transport
+	ws         *websocket.Conn
+	exec       graphql.GraphExecutor
+	header     http.Header
+	remoteAddr string
+	cancel     context.CancelFunc // ends the connection's lifetime context
 
-	sendq chan []byte
-	wg    sync.WaitGroup
+	wg sync.WaitGroup
 
-	mu      sync.Mutex
-	closing bool                  // set once, when the socket starts closing
-	ops     map[string]*operation // running operations by client id
+	mu        sync.Mutex
+	closing   bool                  // set once, when the socket starts closing
+	ops       map[string]*operation // running operations by client id
+	cancelOps context.CancelFunc    // ends the operations' context; nil before connection_ack
+
+	// Outgoing messages, oldest at queue[head]. The slice is dropped
+	// whenever the writer empties it, so an idle socket holds no buffer.
+	queue   [][]byte
+	head    int
+	writing bool // a writeLoop goroutine is draining the queue
+
+	keepAlive  *time.Timer // sends the next ping; nil if disabled or not acknowledged
+	revalidate *time.Timer // runs the next revalidation; nil likewise
 }
 
 // operation is one running subscribe.
@@ -43,26 +57,29 @@ type operation struct {
 	cancel context.CancelFunc
 }
 
-func newConn(cfg Config, ws *websocket.Conn, exec graphql.GraphExecutor, r *http.Request, cancel context.CancelFunc) *conn {
+func newConn(cfg *Config, ws *websocket.Conn, exec graphql.GraphExecutor, r *http.Request, cancel context.CancelFunc) *conn {
 	return &conn{
-		cfg:    cfg,
-		ws:     ws,
-		exec:   exec,
-		header: r.Header,
-		log:    cfg.Logger.With("remote_addr", r.RemoteAddr),
-		cancel: cancel,
-		sendq:  make(chan []byte, cfg.SendQueue),
-		ops:    make(map[string]*operation),
+		cfg:        cfg,
+		ws:         ws,
+		exec:       exec,
+		header:     r.Header,
+		remoteAddr: r.RemoteAddr,
+		cancel:     cancel,
+		ops:        make(map[string]*operation),
 	}
+}
+
+// log returns the logger for the connection's events. The remote address
+// is attached per event, not kept in a derived logger: events are rare and
+// a derived logger costs every idle socket memory.
+func (c *conn) log() *slog.Logger {
+	return c.cfg.Logger.With("remote_addr", c.remoteAddr)
 }
 
 // serve runs the connection until it closes; ctx is its lifetime and is
 // cancelled through c.cancel. On return every goroutine of the connection has
 // exited.
 func (c *conn) serve(ctx context.Context) {
-	c.wg.Add(1)
-	go c.writeLoop(ctx)
-
 	initTimer := time.AfterFunc(c.cfg.InitTimeout, func() {
 		c.close(CloseInitTimeout, "Connection initialisation timeout")
 	})
@@ -159,7 +176,7 @@ func (c *conn) init(ctx context.Context, payload json.RawMessage) (context.Conte
 			err = context.Cause(s)
 		}
 		if err != nil {
-			c.log.InfoContext(ctx, "websocket connection_init rejected", "error", err)
+			c.log().InfoContext(ctx, "websocket connection_init rejected", "error", err)
 			c.close(CloseForbidden, "Forbidden")
 			return nil, nil
 		}
@@ -168,80 +185,113 @@ func (c *conn) init(ctx context.Context, payload json.RawMessage) (context.Conte
 		// or they would complete normally before the close code is sent.
 		stopWatch = context.AfterFunc(s, func() {
 			if ctx.Err() == nil {
-				c.log.InfoContext(ctx, "websocket session ended", "error", context.Cause(s))
+				c.log().InfoContext(ctx, "websocket session ended", "error", context.Cause(s))
 				c.close(CloseForbidden, "Forbidden")
 			}
 		})
 		session = s
 	}
 
+	// Cancelled with the connection, by cancelAllLocked.
 	opsCtx, cancelOps := context.WithCancel(context.WithoutCancel(session))
-	context.AfterFunc(ctx, cancelOps)
 
-	c.send(message{Type: typeConnectionAck})
-
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancelOps = cancelOps
+	if c.closing {
+		cancelOps()
+		return opsCtx, stopWatch
+	}
+	c.enqueueLocked(message{Type: typeConnectionAck})
 	if c.cfg.KeepAlive > 0 {
-		c.wg.Add(1)
-		go c.every(ctx, c.cfg.KeepAlive, func() bool {
-			c.send(message{Type: typePing})
-			return true
-		})
+		c.keepAlive = time.AfterFunc(c.cfg.KeepAlive, c.ping)
 	}
 	if c.cfg.Revalidate != nil {
-		c.wg.Add(1)
-		go c.every(ctx, c.cfg.RevalidateInterval, func() bool {
-			if err := c.cfg.Revalidate(opsCtx); err != nil {
-				if ctx.Err() == nil {
-					c.log.InfoContext(ctx, "websocket session revalidation failed", "error", err)
-					c.close(CloseForbidden, "Forbidden")
-				}
-				return false
-			}
-			return true
-		})
+		c.revalidate = time.AfterFunc(c.cfg.RevalidateInterval, func() { c.revalidateSession(ctx, opsCtx) })
 	}
 	return opsCtx, stopWatch
 }
 
-// every calls f every period until ctx ends or f returns false.
-func (c *conn) every(ctx context.Context, period time.Duration, f func() bool) {
+// ping sends a keep-alive ping and schedules the next one. It runs on the
+// keep-alive timer's goroutine.
+func (c *conn) ping() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enqueueLocked(message{Type: typePing})
+	if !c.closing {
+		c.keepAlive.Reset(c.cfg.KeepAlive)
+	}
+}
+
+// revalidateSession calls the RevalidateFunc and schedules the next call, or
+// closes the socket with 4403 if it fails. It runs on the revalidation
+// timer's goroutine; the period counts from the end of the previous call, so
+// a slow RevalidateFunc never runs twice at once.
+func (c *conn) revalidateSession(ctx, opsCtx context.Context) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	c.wg.Add(1)
+	c.mu.Unlock()
 	defer c.wg.Done()
-	t := time.NewTicker(period)
-	defer t.Stop()
+
+	if err := c.cfg.Revalidate(opsCtx); err != nil {
+		if ctx.Err() == nil {
+			c.log().InfoContext(ctx, "websocket session revalidation failed", "error", err)
+			c.close(CloseForbidden, "Forbidden")
+		}
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closing {
+		c.revalidate.Reset(c.cfg.RevalidateInterval)
+	}
+}
+
+// writeLoop writes queued messages until the queue is empty or the socket
+// starts closing. At most one runs at a time; it is the only writer of data
+// messages.
+func (c *conn) writeLoop() {
+	defer c.wg.Done()
 	for {
-		select {
-		case <-ctx.Done():
+		b, ok := c.dequeue()
+		if !ok {
 			return
-		case <-t.C:
-			if !f() {
-				return
+		}
+		// Not the connection's context: the close handshake must not be
+		// cut short by the write of a message that was already queued.
+		wctx, cancel := context.WithTimeout(context.Background(), c.cfg.WriteTimeout)
+		err := c.ws.Write(wctx, websocket.MessageText, b)
+		cancel()
+		if err != nil {
+			if !c.isClosing() {
+				c.log().Info("websocket write failed", "error", err)
 			}
+			c.abort()
+			return
 		}
 	}
 }
 
-// writeLoop is the only writer of data messages.
-func (c *conn) writeLoop(ctx context.Context) {
-	defer c.wg.Done()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case b := <-c.sendq:
-			// Not ctx: the close handshake must not be cut short by
-			// the write of a message that was already queued.
-			wctx, cancel := context.WithTimeout(context.Background(), c.cfg.WriteTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, b)
-			cancel()
-			if err != nil {
-				if !c.isClosing() {
-					c.log.InfoContext(ctx, "websocket write failed", "error", err)
-				}
-				c.abort()
-				return
-			}
-		}
+// dequeue returns the oldest queued message, or false when there is none or
+// the socket is closing, in which case the calling writeLoop must exit.
+func (c *conn) dequeue() ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing || c.head == len(c.queue) {
+		c.writing = false
+		return nil, false
 	}
+	b := c.queue[c.head]
+	c.queue[c.head] = nil
+	c.head++
+	if c.head == len(c.queue) {
+		c.queue, c.head = nil, 0
+	}
+	return b, true
 }
 
 // send queues a connection-level message.
@@ -259,14 +309,27 @@ func (c *conn) enqueueLocked(m message) {
 	}
 	b, err := encode(m)
 	if err != nil {
-		c.log.Error("websocket message dropped", "error", err, "operation_id", m.ID)
+		c.log().Error("websocket message dropped", "error", err, "operation_id", m.ID)
 		return
 	}
-	select {
-	case c.sendq <- b:
-	default:
-		c.log.Warn("websocket client reads too slowly, closing", "send_queue", cap(c.sendq))
+	if len(c.queue)-c.head >= c.cfg.SendQueue {
+		c.log().Warn("websocket client reads too slowly, closing", "send_queue", c.cfg.SendQueue)
 		c.closeLocked(CloseSlowConsumer, "slow consumer")
+		return
+	}
+	if len(c.queue) == cap(c.queue) && c.head > 0 && c.head >= len(c.queue)/2 {
+		// Reuse the written half rather than grow: a client that keeps
+		// up, but never quite empties the queue, must not make it grow
+		// without end.
+		n := copy(c.queue, c.queue[c.head:])
+		clear(c.queue[n:])
+		c.queue, c.head = c.queue[:n], 0
+	}
+	c.queue = append(c.queue, b)
+	if !c.writing {
+		c.writing = true
+		c.wg.Add(1)
+		go c.writeLoop()
 	}
 }
 
@@ -291,7 +354,7 @@ func (c *conn) closeLocked(code websocket.StatusCode, reason string) {
 	}
 	c.closing = true
 	c.cancelAllLocked()
-	c.log.Debug("websocket closing", "close_code", int(code), "close_reason", reason)
+	c.log().Debug("websocket closing", "close_code", int(code), "close_reason", reason)
 
 	// The handshake waits up to seconds for the peer; don't hold up the
 	// caller (a timer, Shutdown, the reader) meanwhile.
@@ -299,7 +362,7 @@ func (c *conn) closeLocked(code websocket.StatusCode, reason string) {
 	go func() {
 		defer c.wg.Done()
 		if err := c.ws.Close(code, reason); err != nil {
-			c.log.Debug("websocket close handshake", "error", err)
+			c.log().Debug("websocket close handshake", "error", err)
 		}
 	}()
 }
@@ -317,12 +380,25 @@ func (c *conn) abort() {
 	_ = c.ws.CloseNow()
 }
 
+// cancelAllLocked ends the connection's context, its operations and its
+// timers, and drops the messages not yet written: nothing more is sent once
+// the socket starts closing.
 func (c *conn) cancelAllLocked() {
 	c.cancel()
+	if c.cancelOps != nil {
+		c.cancelOps()
+	}
+	if c.keepAlive != nil {
+		c.keepAlive.Stop()
+	}
+	if c.revalidate != nil {
+		c.revalidate.Stop()
+	}
 	for id, op := range c.ops {
 		op.cancel()
 		delete(c.ops, id)
 	}
+	c.queue, c.head = nil, 0
 }
 
 // readFailed logs why reading stopped, unless the peer closed normally.
@@ -332,8 +408,8 @@ func (c *conn) readFailed(err error) {
 	}
 	switch websocket.CloseStatus(err) {
 	case websocket.StatusNormalClosure, websocket.StatusGoingAway, websocket.StatusNoStatusRcvd:
-		c.log.Debug("websocket closed by client", "error", err)
+		c.log().Debug("websocket closed by client", "error", err)
 	default:
-		c.log.Info("websocket read failed", "error", err)
+		c.log().Info("websocket read failed", "error", err)
 	}
 }

@@ -70,7 +70,7 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 			// The executor recovers resolver panics itself; this one came
 			// from the transport's side of the stream. Keep the server up
 			// and report it as the presenter would, without its text.
-			c.log.ErrorContext(ctx, "websocket operation panicked", "operation_id", op.id, "panic", r)
+			c.log().ErrorContext(ctx, "websocket operation panicked", "operation_id", op.id, "panic", r)
 			err := rc.Recover(ctx, r)
 			var gqlErr *gqlerror.Error
 			if !errors.As(err, &gqlErr) {
@@ -88,7 +88,7 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 		}
 		b, err := json.Marshal(resp)
 		if err != nil {
-			c.log.ErrorContext(ctx, "websocket response dropped", "error", err, "operation_id", op.id)
+			c.log().ErrorContext(ctx, "websocket response dropped", "error", err, "operation_id", op.id)
 			continue
 		}
 		c.mu.Lock()
@@ -128,7 +128,7 @@ func (c *conn) stopOperation(id string) {
 func (c *conn) enqueueResponseLocked(id string, resp *graphql.Response) {
 	b, err := json.Marshal(resp)
 	if err != nil {
-		c.log.Error("websocket response dropped", "error", err, "operation_id", id)
+		c.log().Error("websocket response dropped", "error", err, "operation_id", id)
 		return
 	}
 	c.enqueueLocked(message{ID: id, Type: typeNext, Payload: b})
@@ -137,7 +137,7 @@ func (c *conn) enqueueResponseLocked(id string, resp *graphql.Response) {
 func (c *conn) enqueueErrorsLocked(id string, errs gqlerror.List) {
 	b, err := json.Marshal(errs)
 	if err != nil {
-		c.log.Error("websocket error dropped", "error", err, "operation_id", id)
+		c.log().Error("websocket error dropped", "error", err, "operation_id", id)
 		return
 	}
 	c.enqueueLocked(message{ID: id, Type: typeError, Payload: b})

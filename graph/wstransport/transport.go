@@ -66,7 +66,7 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	defer t.active.Done()
 
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(withSmallBuffers(w), r, &websocket.AcceptOptions{
 		Subprotocols:       []string{Subprotocol},
 		OriginPatterns:     cfg.AllowedOrigins,
 		InsecureSkipVerify: cfg.InsecureSkipOriginCheck || slices.Contains(cfg.AllowedOrigins, "*"),
@@ -83,7 +83,7 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	// when the request context ends, the socket is closed with 1001 first.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
-	c := newConn(cfg, ws, exec, r, cancel)
+	c := newConn(&t.cfg, ws, exec, r, cancel)
 	if !t.track(c) {
 		c.close(CloseGoingAway, "going away")
 	}

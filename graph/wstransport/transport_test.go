@@ -1,9 +1,11 @@
 package wstransport_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -771,4 +773,56 @@ func TestInvalidConfig(t *testing.T) {
 	_, resp, err := b.dialWith(t, &websocket.DialOptions{Subprotocols: []string{wstransport.Subprotocol}})
 	require.Error(t, err)
 	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+}
+
+// A client may send its first frames right behind the upgrade request; they
+// arrive in net/http's buffer and must survive the switch to the socket's
+// own smaller one.
+func TestFramesPipelinedWithUpgrade(t *testing.T) {
+	t.Parallel()
+	b := setup(t, wstransport.Config{})
+
+	nc, err := net.DialTimeout("tcp", b.server.Listener.Addr().String(), readTimeout)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = nc.Close() })
+	require.NoError(t, nc.SetDeadline(time.Now().Add(readTimeout)))
+
+	req := "GET / HTTP/1.1\r\nHost: " + b.server.Listener.Addr().String() + "\r\n" +
+		"Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+	frames := maskedTextFrame(`{"type":"connection_init"}`) +
+		maskedTextFrame(`{"type":"subscribe","id":"1","payload":{"query":"{ hello }"}}`)
+	_, err = nc.Write([]byte(req + frames))
+	require.NoError(t, err)
+
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	for _, want := range []string{
+		`{"type":"connection_ack"}`,
+		`{"id":"1","type":"next","payload":{"data":{"hello":"world"}}}`,
+		`{"id":"1","type":"complete"}`,
+	} {
+		var hdr [2]byte
+		_, err := io.ReadFull(br, hdr[:])
+		require.NoError(t, err)
+		require.Equal(t, byte(0x81), hdr[0], "a final text frame")
+		payload := make([]byte, hdr[1]) // short, unmasked
+		_, err = io.ReadFull(br, payload)
+		require.NoError(t, err)
+		require.JSONEq(t, want, string(payload))
+	}
+}
+
+// maskedTextFrame encodes s (under 126 bytes) as a client's text frame.
+func maskedTextFrame(s string) string {
+	key := [4]byte{1, 2, 3, 4}
+	out := []byte{0x81, 0x80 | byte(len(s))}
+	out = append(out, key[:]...)
+	for i := range len(s) {
+		out = append(out, s[i]^key[i%4])
+	}
+	return string(out)
 }

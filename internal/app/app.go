@@ -25,14 +25,17 @@ import (
 	"frontdesk/graph"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/classify"
 	"frontdesk/internal/config"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/database"
 	"frontdesk/internal/logging"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pgembed"
+	"frontdesk/internal/pipeline"
 	"frontdesk/internal/realtime"
 	"frontdesk/internal/secretbox"
+	"frontdesk/jobs"
 	"frontdesk/jobs/worker"
 )
 
@@ -47,6 +50,7 @@ type App struct {
 	Secrets       *secretbox.Box
 	Organizations *organization.Service
 	Conversations *conversation.Service
+	Pipeline      *pipeline.Processor
 	River         *river.Client[*sql.Tx]
 	Hub           *realtime.Hub
 	Endpoint      *graph.Endpoint
@@ -214,9 +218,12 @@ func (a *App) Build(ctx context.Context) error {
 	a.Hub = realtime.New(a.DB, realtime.Config{}, a.Log)
 	workers := river.NewWorkers()
 	riverClient, err := river.NewClient(riverdatabasesql.NewWithPgxListener(a.DB.SQL, a.DB.Pool), &river.Config{
-		Logger:               a.Log,
-		Workers:              workers,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 50}},
+		Logger:  a.Log,
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: 50},
+			jobs.QueueMessages: {MaxWorkers: 50},
+		},
 		FetchCooldown:        a.Config.JobFetchCooldown,
 		RescueStuckJobsAfter: a.Config.JobRescueAfter,
 	})
@@ -225,7 +232,12 @@ func (a *App) Build(ctx context.Context) error {
 	}
 	a.River = riverClient
 	a.Conversations = conversation.NewService(a.DB.Bun, riverClient, a.Hub, a.Tokens)
-	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Logger: a.Log}); err != nil {
+	classifier, err := classify.New()
+	if err != nil {
+		return fmt.Errorf("load classifier: %w", err)
+	}
+	a.Pipeline = pipeline.New(a.DB.Bun, classifier, riverClient, a.Hub, a.Log)
+	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Pipeline: a.Pipeline, Logger: a.Log}); err != nil {
 		return err
 	}
 	a.Endpoint = graph.NewEndpoint(&graph.Resolver{

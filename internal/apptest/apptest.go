@@ -299,3 +299,24 @@ func (w *WS) CloseStatus(ctx context.Context) websocket.StatusCode {
 		}
 	}
 }
+
+// WaitProcessed waits until the pipeline has finished every inbound message
+// so far (no process_message job is left to run). It polls the job table, so
+// tests need no sleeps.
+func (s *Server) WaitProcessed() {
+	s.T.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var pending int
+		err := s.App.DB.SQL.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'process_message' AND state NOT IN ('completed', 'discarded', 'cancelled')`).Scan(&pending)
+		require.NoError(s.T, err)
+		if pending == 0 {
+			var failed int
+			require.NoError(s.T, s.App.DB.SQL.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'process_message' AND state = 'discarded'`).Scan(&failed))
+			require.Zero(s.T, failed, "a process_message job was discarded")
+			return
+		}
+		require.True(s.T, time.Now().Before(deadline), "%d messages still being processed", pending)
+		time.Sleep(10 * time.Millisecond)
+	}
+}

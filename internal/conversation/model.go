@@ -5,6 +5,7 @@
 package conversation
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -75,7 +76,9 @@ type Contact struct {
 	Email          string    `bun:"email"`
 	Phone          string    `bun:"phone"`
 	Language       string    `bun:"language"`
-	CreatedAt      time.Time `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	// OptedOutAt is when the contact asked us to stop writing.
+	OptedOutAt *time.Time `bun:"opted_out_at"`
+	CreatedAt  time.Time  `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 }
 
 // Conversation is one thread between a contact (or an employee, in the
@@ -100,7 +103,11 @@ type Conversation struct {
 	LastOutboundAt   *time.Time `bun:"last_outbound_at"`
 	LastHumanReplyAt *time.Time `bun:"last_human_reply_at"`
 	LastActivityAt   time.Time  `bun:"last_activity_at,nullzero,notnull,default:current_timestamp"`
-	CreatedAt        time.Time  `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	// Clarifications counts clarifying questions asked in a row.
+	Clarifications int `bun:"clarifications"`
+	// DisclosedAt is when the bot first introduced itself.
+	DisclosedAt *time.Time `bun:"disclosed_at"`
+	CreatedAt   time.Time  `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 
 	// Kind is the channel's kind, joined in by queries that need it.
 	Kind channel.Kind `bun:"kind,scanonly"`
@@ -140,5 +147,10 @@ type Message struct {
 	ExternalID     *string        `bun:"external_id"`
 	DeliveryStatus DeliveryStatus `bun:"delivery_status"`
 	Private        bool           `bun:"private"`
-	CreatedAt      time.Time      `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	// ProcessedAt is set, for inbound messages, in the transaction that
+	// acted on them: the pipeline's idempotency mark.
+	ProcessedAt *time.Time `bun:"processed_at"`
+	// Classification is the pipeline's verdict on an inbound message.
+	Classification json.RawMessage `bun:"classification,type:jsonb,nullzero"`
+	CreatedAt      time.Time       `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 }

@@ -212,6 +212,11 @@ func (s *Service) receive(ctx context.Context, orgID, conversationID uuid.UUID, 
 		if _, err := tx.NewInsert().Model(msg).Returning("created_at").Exec(ctx); err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
+		// The message and the job that acts on it commit together: an
+		// accepted message is never lost, whatever crashes next.
+		if _, err := s.jobs.InsertTx(ctx, tx.Tx, jobs.ProcessMessageArgs{OrganizationID: orgID, MessageID: msg.ID}, nil); err != nil {
+			return fmt.Errorf("enqueue processing: %w", err)
+		}
 		var events []*eventlog.Event
 		if conv.Status == StatusClosed {
 			events = append(events, &eventlog.Event{OrganizationID: orgID, ConversationID: &conv.ID, Type: eventlog.ConversationReopened})
@@ -250,11 +255,7 @@ func (s *Service) SendAgentMessage(ctx context.Context, conversationID uuid.UUID
 			return err
 		}
 		msg.OrganizationID, msg.ConversationID = p.OrgID, conv.ID
-		msg.DeliveryStatus = DeliveryPending
-		if conv.Kind == channel.WebChat || conv.Kind == channel.Staff {
-			// Delivered by the conversation's own subscription.
-			msg.DeliveryStatus = DeliverySent
-		}
+		msg.DeliveryStatus = deliveryFor(conv)
 		if _, err := tx.NewInsert().Model(msg).Returning("created_at").Exec(ctx); err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
@@ -356,24 +357,25 @@ func (s *Service) HandOff(ctx context.Context, conversationID uuid.UUID, reason 
 
 // HandOffAs hands off on behalf of p (an agent, or the bot's pipeline).
 func (s *Service) HandOffAs(ctx context.Context, p *auth.Principal, conversationID uuid.UUID, reason string) (*Conversation, error) {
-	return s.change(ctx, p, conversationID, func(ctx context.Context, tx bun.Tx, c *Conversation) (*eventlog.Event, error) {
-		var sla int
-		if err := tx.NewRaw(`SELECT handoff_sla_seconds FROM organizations WHERE id = ?`, p.OrgID).Scan(ctx, &sla); err != nil {
-			return nil, fmt.Errorf("read hand-off sla: %w", err)
+	var conv *Conversation
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if conv, err = lockConversation(ctx, tx, p.OrgID, conversationID); err != nil {
+			return err
 		}
-		var at time.Time
-		if err := tx.NewRaw(`SELECT now()`).Scan(ctx, &at); err != nil {
-			return nil, err
-		}
-		at = at.Truncate(time.Microsecond)
-		c.Owner, c.HandoffReason, c.HandedOffAt = OwnerHuman, reason, &at
-		_, err := s.jobs.InsertTx(ctx, tx.Tx, jobs.HandoffSLAArgs{OrganizationID: p.OrgID, ConversationID: c.ID, HandedOffAt: at},
-			&river.InsertOpts{ScheduledAt: at.Add(time.Duration(sla) * time.Second)})
+		ev, err := HandOffTx(ctx, tx, s.jobs, conv, reason, nil)
 		if err != nil {
-			return nil, fmt.Errorf("schedule hand-off sla: %w", err)
+			return err
 		}
-		return &eventlog.Event{Type: eventlog.HandedOff, Payload: eventlog.Payload(map[string]any{"reason": reason, "slaSeconds": sla})}, nil
-	}, "owner", "handoff_reason", "handed_off_at")
+		if p.UserID != uuid.Nil {
+			ev.ActorUserID = &p.UserID
+		}
+		return eventlog.Append(ctx, tx, ev)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("conversation %s: %w", conversationID, err)
+	}
+	return conv, nil
 }
 
 // ReturnToBot gives the conversation back to the bot.

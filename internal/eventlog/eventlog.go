@@ -44,6 +44,13 @@ const (
 	HandedOff            Type = "HANDED_OFF"
 	ReturnedToBot        Type = "RETURNED_TO_BOT"
 	Escalated            Type = "ESCALATED"
+	// MessageClassified records the pipeline's verdict on an inbound
+	// message (team only).
+	MessageClassified Type = "MESSAGE_CLASSIFIED"
+	// ClarificationAsked records the fallback ladder's first step.
+	ClarificationAsked Type = "CLARIFICATION_ASKED"
+	// ContactOptedOut records a "stop": no more follow-ups for the contact.
+	ContactOptedOut Type = "CONTACT_OPTED_OUT"
 )
 
 // Event is one row of the log.

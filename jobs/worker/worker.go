@@ -10,12 +10,14 @@ import (
 	"github.com/riverqueue/river"
 
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/pipeline"
 	"frontdesk/jobs"
 )
 
 // Services are what the workers call.
 type Services struct {
 	Conversations *conversation.Service
+	Pipeline      *pipeline.Processor
 	Logger        *slog.Logger
 }
 
@@ -24,7 +26,22 @@ func Register(workers *river.Workers, s Services) error {
 	if err := river.AddWorkerSafely(workers, &HandoffSLA{svc: s.Conversations, log: s.Logger}); err != nil {
 		return fmt.Errorf("register handoff_sla: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &ProcessMessage{pipeline: s.Pipeline}); err != nil {
+		return fmt.Errorf("register process_message: %w", err)
+	}
 	return nil
+}
+
+// ProcessMessage runs the pipeline for one inbound message. The pipeline is
+// idempotent per message, so retries and duplicate runs are harmless.
+type ProcessMessage struct {
+	river.WorkerDefaults[jobs.ProcessMessageArgs]
+	pipeline *pipeline.Processor
+}
+
+// Work processes the message.
+func (w *ProcessMessage) Work(ctx context.Context, job *river.Job[jobs.ProcessMessageArgs]) error {
+	return w.pipeline.Process(ctx, job.Args)
 }
 
 // HandoffSLA escalates a handed-off conversation that no human answered in

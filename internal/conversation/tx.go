@@ -1,0 +1,145 @@
+package conversation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"frontdesk/internal/apperror"
+	"frontdesk/internal/channel"
+	"frontdesk/internal/eventlog"
+	"frontdesk/jobs"
+)
+
+// The functions in this file work inside a caller's transaction, so that
+// the pipeline can combine them with its own writes and commit once.
+
+// LockConversation loads a conversation of orgID for update.
+func LockConversation(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Conversation, error) {
+	return lockConversation(ctx, tx, orgID, id)
+}
+
+// LockMessage loads a message of orgID for update.
+func LockMessage(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Message, error) {
+	m := new(Message)
+	err := tx.NewSelect().Model(m).Where("organization_id = ? AND id = ?", orgID, id).For("UPDATE").Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperror.NotFoundf("message not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock message: %w", err)
+	}
+	return m, nil
+}
+
+// ContactOf loads the conversation's contact (nil for staff conversations).
+func ContactOf(ctx context.Context, db bun.IDB, conv *Conversation) (*Contact, error) {
+	if conv.ContactID == nil {
+		return nil, nil
+	}
+	c := new(Contact)
+	if err := db.NewSelect().Model(c).Where("organization_id = ? AND id = ?", conv.OrganizationID, *conv.ContactID).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load contact: %w", err)
+	}
+	return c, nil
+}
+
+// RecentMessages returns the conversation's last n non-private messages,
+// oldest first.
+func RecentMessages(ctx context.Context, db bun.IDB, conv *Conversation, n int) ([]*Message, error) {
+	var out []*Message
+	err := db.NewSelect().Model(&out).Where("conversation_id = ? AND NOT private", conv.ID).Order("id DESC").Limit(int64(n)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("recent messages: %w", err)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// InsertBotReply stores an outbound bot message (with buttons, if any) and
+// returns its MESSAGE_SENT event for the caller to append. The caller holds
+// the conversation's lock and has checked that the bot owns it.
+func InsertBotReply(ctx context.Context, tx bun.Tx, conv *Conversation, text string, buttons []Button) (*Message, *eventlog.Event, error) {
+	if buttons == nil {
+		buttons = []Button{}
+	}
+	m := &Message{
+		ID: uuid.Must(uuid.NewV7()), OrganizationID: conv.OrganizationID, ConversationID: conv.ID,
+		Direction: Out, Author: AuthorBot, Text: text, Attachments: []Attachment{}, Buttons: buttons,
+		DeliveryStatus: deliveryFor(conv),
+	}
+	if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("insert bot reply: %w", err)
+	}
+	_, err := tx.NewUpdate().Model((*Conversation)(nil)).
+		Set("last_outbound_at = ?", m.CreatedAt).Set("last_activity_at = ?", m.CreatedAt).
+		Where("id = ?", conv.ID).Exec(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("update conversation: %w", err)
+	}
+	return m, &eventlog.Event{OrganizationID: conv.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID, Type: eventlog.MessageSent,
+		Payload: eventlog.Payload(map[string]any{"author": AuthorBot})}, nil
+}
+
+// InsertSystemNote stores a private note written by Frontdesk itself (the
+// hand-off summary) and returns its NOTE_ADDED event.
+func InsertSystemNote(ctx context.Context, tx bun.Tx, conv *Conversation, text string) (*Message, *eventlog.Event, error) {
+	m := &Message{
+		ID: uuid.Must(uuid.NewV7()), OrganizationID: conv.OrganizationID, ConversationID: conv.ID,
+		Direction: Out, Author: AuthorSystem, Text: text, Attachments: []Attachment{}, Buttons: []Button{},
+		DeliveryStatus: DeliveryNone, Private: true,
+	}
+	if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("insert note: %w", err)
+	}
+	return m, &eventlog.Event{OrganizationID: conv.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID, Type: eventlog.NoteAdded, Private: true}, nil
+}
+
+// HandOffTx gives the conversation to humans, assigns it to assignee when
+// given, and schedules the hand-off SLA check, all in tx. It updates conv
+// and returns the HANDED_OFF event.
+func HandOffTx(ctx context.Context, tx bun.Tx, enq Enqueuer, conv *Conversation, reason string, assignee *uuid.UUID) (*eventlog.Event, error) {
+	var sla int
+	var at time.Time
+	if err := tx.NewRaw(`SELECT handoff_sla_seconds, now() FROM organizations WHERE id = ?`, conv.OrganizationID).Scan(ctx, &sla, &at); err != nil {
+		return nil, fmt.Errorf("read hand-off sla: %w", err)
+	}
+	at = at.Truncate(time.Microsecond)
+	conv.Owner, conv.HandoffReason, conv.HandedOffAt = OwnerHuman, reason, &at
+	columns := []string{"owner", "handoff_reason", "handed_off_at"}
+	if assignee != nil {
+		conv.AssigneeID = assignee
+		columns = append(columns, "assignee_id")
+	}
+	if _, err := tx.NewUpdate().Model(conv).Column(columns...).WherePK().Exec(ctx); err != nil {
+		return nil, fmt.Errorf("hand off: %w", err)
+	}
+	_, err := enq.InsertTx(ctx, tx.Tx, jobs.HandoffSLAArgs{OrganizationID: conv.OrganizationID, ConversationID: conv.ID, HandedOffAt: at},
+		&river.InsertOpts{ScheduledAt: at.Add(time.Duration(sla) * time.Second)})
+	if err != nil {
+		return nil, fmt.Errorf("schedule hand-off sla: %w", err)
+	}
+	payload := map[string]any{"reason": reason, "slaSeconds": sla}
+	if assignee != nil {
+		payload["assigneeId"] = assignee
+	}
+	return &eventlog.Event{OrganizationID: conv.OrganizationID, ConversationID: &conv.ID, Type: eventlog.HandedOff, Payload: eventlog.Payload(payload)}, nil
+}
+
+// deliveryFor is the initial delivery status of an outbound message: web
+// chat and staff chat messages reach their reader through the
+// conversation's own subscription; other channels go through the outbox.
+func deliveryFor(conv *Conversation) DeliveryStatus {
+	if conv.Kind == channel.WebChat || conv.Kind == channel.Staff || conv.Kind == "" {
+		return DeliverySent
+	}
+	return DeliveryPending
+}

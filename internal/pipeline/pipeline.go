@@ -1,0 +1,121 @@
+// Package pipeline drives every inbound message to a defined result: it
+// classifies the message, decides what to do under the organisation's
+// settings, and commits the reply, the state changes, the records and the
+// events in one transaction.
+//
+// Under uncertainty it follows a safe ladder: one clarifying question, then
+// a neutral reply and a hand-off with a summary for the team. A conversation
+// has one owner at a time; once a human owns it, the bot stays silent.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"frontdesk/internal/apperror"
+	"frontdesk/internal/classify"
+	"frontdesk/internal/conversation"
+	"frontdesk/internal/eventlog"
+	"frontdesk/internal/organization"
+	"frontdesk/jobs"
+)
+
+// Classifier labels a message (classify.Classifier).
+type Classifier interface {
+	Classify(text string) classify.Result
+}
+
+// Processor runs the pipeline.
+type Processor struct {
+	db         *bun.DB
+	classifier Classifier
+	jobs       conversation.Enqueuer
+	notify     conversation.Notifier
+	log        *slog.Logger
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+}
+
+// New returns a Processor.
+func New(db *bun.DB, classifier Classifier, jobs conversation.Enqueuer, notify conversation.Notifier, log *slog.Logger) *Processor {
+	return &Processor{db: db, classifier: classifier, jobs: jobs, notify: notify, log: log, Now: time.Now}
+}
+
+// Process handles one inbound message exactly once: everything it decides
+// commits together with the message's processed mark, so a second run
+// (concurrent, a retry, or after a crash before commit) finds the mark and
+// does nothing.
+func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) error {
+	acted := false
+	err := p.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		msg, err := conversation.LockMessage(ctx, tx, args.OrganizationID, args.MessageID)
+		if errors.Is(err, apperror.ErrNotFound) {
+			return nil // deleted with its conversation: nothing left to do
+		}
+		if err != nil {
+			return err
+		}
+		if msg.ProcessedAt != nil || msg.Direction != conversation.In {
+			return nil
+		}
+		t, err := p.load(ctx, tx, msg)
+		if err != nil {
+			return err
+		}
+		if err := t.run(ctx); err != nil {
+			return err
+		}
+		acted = true
+		return t.commit(ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("process message %s: %w", args.MessageID, err)
+	}
+	if acted {
+		p.notify.Notify()
+	}
+	return nil
+}
+
+// turn is the work of one inbound message inside its transaction.
+type turn struct {
+	p        *Processor
+	tx       bun.Tx
+	msg      *conversation.Message
+	conv     *conversation.Conversation
+	contact  *conversation.Contact
+	org      *organization.Organization
+	settings organization.Settings
+	res      classify.Result
+	lang     string
+	now      time.Time
+	events   []*eventlog.Event
+	// replies to send, in order; the disclosure line goes first on first contact.
+	replies []reply
+}
+
+type reply struct {
+	text    string
+	buttons []conversation.Button
+}
+
+func (p *Processor) load(ctx context.Context, tx bun.Tx, msg *conversation.Message) (*turn, error) {
+	conv, err := conversation.LockConversation(ctx, tx, msg.OrganizationID, msg.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	org := new(organization.Organization)
+	if err := tx.NewSelect().Model(org).Where("id = ?", msg.OrganizationID).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load organization: %w", err)
+	}
+	contact, err := conversation.ContactOf(ctx, tx, conv)
+	if err != nil {
+		return nil, err
+	}
+	return &turn{p: p, tx: tx, msg: msg, conv: conv, contact: contact, org: org, settings: org.Settings.Effective(), now: p.Now()}, nil
+}
