@@ -7,6 +7,7 @@ import (
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/organization"
+	"frontdesk/internal/pipeline"
 	"frontdesk/internal/realtime"
 )
 
@@ -16,6 +17,7 @@ type Resolver struct {
 	ChannelSvc *channel.Service
 	ConvSvc    *conversation.Service
 	Hub        *realtime.Hub
+	Pipeline   *pipeline.Processor
 	// EventLoaders are shared by all subscriptions of the process.
 	EventLoaders *EventLoaders
 }

@@ -17,6 +17,7 @@ import (
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
 	"frontdesk/internal/organization"
+	"frontdesk/internal/pipeline"
 
 	"github.com/google/uuid"
 )
@@ -186,6 +187,10 @@ func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input
 
 func (r *organizationResolver) Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error) {
 	return r.OrgSvc.SettingsOf(ctx, obj)
+}
+
+func (r *queryResolver) Classify(ctx context.Context, text string, channel *channel.Kind) (*pipeline.Classification, error) {
+	return r.Pipeline.ClassifyText(ctx, text, channel)
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*organization.User, error) {

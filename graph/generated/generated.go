@@ -10,9 +10,11 @@ import (
 	"frontdesk/graph/scalar"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/classify"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
 	"frontdesk/internal/organization"
+	"frontdesk/internal/pipeline"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -82,6 +84,17 @@ type ComplexityRoot struct {
 		PublicKey func(childComplexity int) int
 	}
 
+	Classification struct {
+		Confidence   func(childComplexity int) int
+		CustomerType func(childComplexity int) int
+		Entities     func(childComplexity int) int
+		Escalate     func(childComplexity int) int
+		Intent       func(childComplexity int) int
+		Language     func(childComplexity int) int
+		Sensitive    func(childComplexity int) int
+		Urgency      func(childComplexity int) int
+	}
+
 	Contact struct {
 		Email    func(childComplexity int) int
 		ID       func(childComplexity int) int
@@ -119,6 +132,18 @@ type ComplexityRoot struct {
 	ConversationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Entities struct {
+		Amount       func(childComplexity int) int
+		City         func(childComplexity int) int
+		Currency     func(childComplexity int) int
+		DateText     func(childComplexity int) int
+		Email        func(childComplexity int) int
+		OrderID      func(childComplexity int) int
+		Phone        func(childComplexity int) int
+		ResolvedTime func(childComplexity int) int
+		SKU          func(childComplexity int) int
 	}
 
 	EscalationRules struct {
@@ -225,6 +250,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		ChannelAccounts     func(childComplexity int) int
+		Classify            func(childComplexity int, text string, channel *channel.Kind) int
 		Conversation        func(childComplexity int, id uuid.UUID) int
 		Conversations       func(childComplexity int, first *int, after *string, filter *model.ConversationFilter) int
 		Me                  func(childComplexity int) int
@@ -325,6 +351,7 @@ type OrganizationResolver interface {
 	Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error)
 }
 type QueryResolver interface {
+	Classify(ctx context.Context, text string, channel *channel.Kind) (*pipeline.Classification, error)
 	Me(ctx context.Context) (*organization.User, error)
 	Organization(ctx context.Context) (*organization.Organization, error)
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
@@ -462,6 +489,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelAccount.PublicKey(childComplexity), true
+
+	case "Classification.confidence":
+		if e.ComplexityRoot.Classification.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classification.Confidence(childComplexity), true
+	case "Classification.customerType":
+		if e.ComplexityRoot.Classification.CustomerType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classification.CustomerType(childComplexity), true
+	case "Classification.entities":
+		if e.ComplexityRoot.Classification.Entities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classification.Entities(childComplexity), true
+	case "Classification.escalate":
+		if e.ComplexityRoot.Classification.Escalate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classification.Escalate(childComplexity), true
+	case "Classification.intent":
+		if e.ComplexityRoot.Classification.Intent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classification.Intent(childComplexity), true
+	case "Classification.language":
+		if e.ComplexityRoot.Classification.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classification.Language(childComplexity), true
+	case "Classification.sensitive":
+		if e.ComplexityRoot.Classification.Sensitive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classification.Sensitive(childComplexity), true
+	case "Classification.urgency":
+		if e.ComplexityRoot.Classification.Urgency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Classification.Urgency(childComplexity), true
 
 	case "Contact.email":
 		if e.ComplexityRoot.Contact.Email == nil {
@@ -633,6 +709,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConversationEdge.Node(childComplexity), true
+
+	case "Entities.amount":
+		if e.ComplexityRoot.Entities.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.Amount(childComplexity), true
+	case "Entities.city":
+		if e.ComplexityRoot.Entities.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.City(childComplexity), true
+	case "Entities.currency":
+		if e.ComplexityRoot.Entities.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.Currency(childComplexity), true
+	case "Entities.dateText":
+		if e.ComplexityRoot.Entities.DateText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.DateText(childComplexity), true
+	case "Entities.email":
+		if e.ComplexityRoot.Entities.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.Email(childComplexity), true
+	case "Entities.orderId":
+		if e.ComplexityRoot.Entities.OrderID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.OrderID(childComplexity), true
+	case "Entities.phone":
+		if e.ComplexityRoot.Entities.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.Phone(childComplexity), true
+	case "Entities.resolvedTime":
+		if e.ComplexityRoot.Entities.ResolvedTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.ResolvedTime(childComplexity), true
+	case "Entities.sku":
+		if e.ComplexityRoot.Entities.SKU == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entities.SKU(childComplexity), true
 
 	case "EscalationRules.health":
 		if e.ComplexityRoot.EscalationRules.Health == nil {
@@ -1145,6 +1276,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ChannelAccounts(childComplexity), true
+	case "Query.classify":
+		if e.ComplexityRoot.Query.Classify == nil {
+			break
+		}
+
+		args, err := ec.field_Query_classify_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Classify(childComplexity, args["text"].(string), args["channel"].(*channel.Kind)), true
 	case "Query.conversation":
 		if e.ComplexityRoot.Query.Conversation == nil {
 			break
@@ -1810,7 +1952,83 @@ input InviteUserInput {
   password: String!
 }
 
+"What the built-in classifier understands of a message (intents.md)."
+enum Intent {
+  PRICE_INQUIRY
+  QUOTE_REQUEST
+  BOOKING_NEW
+  BOOKING_RESCHEDULE
+  BOOKING_CANCEL
+  BOOKING_CONFIRM
+  ORDER_STATUS
+  ORDER_DELAYED
+  ORDER_NOT_RECEIVED
+  ORDER_DAMAGED
+  REFUND_REQUEST
+  COMPLAINT
+  HUMAN_REQUEST
+  OBJECTION
+  LATER
+  NOT_INTERESTED
+  STOCK_QUERY
+  SHIFT_SWAP
+  POLICY_QUESTION
+  APPROVAL_REQUEST
+  GREETING
+  UNCLEAR
+}
+
+enum Urgency {
+  LOW
+  NORMAL
+  HIGH
+}
+
+enum SensitiveFlag {
+  THREAT
+  LEGAL
+  HEALTH
+  ABUSE
+}
+
+enum CustomerType {
+  INDIVIDUAL
+  BUSINESS
+  UNKNOWN
+}
+
+"Entities literally present in a message; the first of each kind."
+type Entities {
+  orderId: String
+  "E.164"
+  phone: String
+  email: String
+  "The date or time words as written."
+  dateText: String
+  "dateText resolved in the organisation's time zone (the start of a span)."
+  resolvedTime: Time
+  amount: Float
+  "ISO 4217; null when the message names no currency."
+  currency: String
+  sku: String
+  city: String
+}
+
+type Classification {
+  "ISO 639-1, or \"unknown\"."
+  language: String!
+  intent: Intent!
+  confidence: Float!
+  urgency: Urgency!
+  escalate: Boolean!
+  sensitive: [SensitiveFlag!]!
+  customerType: CustomerType!
+  entities: Entities!
+}
+
 type Query {
+  "Classifies a text as the pipeline would, for admins to test their setup."
+  classify(text: String!, channel: ChannelKind): Classification!
   "The signed-in user."
   me: User!
   organization: Organization!
@@ -1925,6 +2143,28 @@ func (ec *executionContext) childFields_ChannelAccount(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ChannelAccount", field.Name)
 }
 
+func (ec *executionContext) childFields_Classification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_Classification_language(ctx, field)
+	case "intent":
+		return ec.fieldContext_Classification_intent(ctx, field)
+	case "confidence":
+		return ec.fieldContext_Classification_confidence(ctx, field)
+	case "urgency":
+		return ec.fieldContext_Classification_urgency(ctx, field)
+	case "escalate":
+		return ec.fieldContext_Classification_escalate(ctx, field)
+	case "sensitive":
+		return ec.fieldContext_Classification_sensitive(ctx, field)
+	case "customerType":
+		return ec.fieldContext_Classification_customerType(ctx, field)
+	case "entities":
+		return ec.fieldContext_Classification_entities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Classification", field.Name)
+}
+
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2001,6 +2241,30 @@ func (ec *executionContext) childFields_ConversationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConversationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConversationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Entities(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orderId":
+		return ec.fieldContext_Entities_orderId(ctx, field)
+	case "phone":
+		return ec.fieldContext_Entities_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_Entities_email(ctx, field)
+	case "dateText":
+		return ec.fieldContext_Entities_dateText(ctx, field)
+	case "resolvedTime":
+		return ec.fieldContext_Entities_resolvedTime(ctx, field)
+	case "amount":
+		return ec.fieldContext_Entities_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Entities_currency(ctx, field)
+	case "sku":
+		return ec.fieldContext_Entities_sku(ctx, field)
+	case "city":
+		return ec.fieldContext_Entities_city(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Entities", field.Name)
 }
 
 func (ec *executionContext) childFields_EscalationRules(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2685,6 +2949,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_classify_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*channel.Kind, error) {
+			return ec.unmarshalOChannelKind2ᚖfrontdeskᚋinternalᚋchannelᚐKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_conversation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3245,6 +3531,199 @@ func (ec *executionContext) _ChannelAccount_createdAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ChannelAccount_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Classification_language(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classification_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classification_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Classification_intent(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classification_intent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Intent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v classify.Intent) graphql.Marshaler {
+			return ec.marshalNIntent2frontdeskᚋinternalᚋclassifyᚐIntent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classification_intent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classification", field, false, false, "Intent")
+}
+
+func (ec *executionContext) _Classification_confidence(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classification_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classification_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classification", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Classification_urgency(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classification_urgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v classify.Urgency) graphql.Marshaler {
+			return ec.marshalNUrgency2frontdeskᚋinternalᚋclassifyᚐUrgency(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classification_urgency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classification", field, false, false, "Urgency")
+}
+
+func (ec *executionContext) _Classification_escalate(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classification_escalate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Escalate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classification_escalate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classification", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Classification_sensitive(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classification_sensitive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sensitive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []classify.Flag) graphql.Marshaler {
+			return ec.marshalNSensitiveFlag2ᚕfrontdeskᚋinternalᚋclassifyᚐFlagᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classification_sensitive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classification", field, false, false, "SensitiveFlag")
+}
+
+func (ec *executionContext) _Classification_customerType(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classification_customerType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v classify.CustomerType) graphql.Marshaler {
+			return ec.marshalNCustomerType2frontdeskᚋinternalᚋclassifyᚐCustomerType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classification_customerType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Classification", field, false, false, "CustomerType")
+}
+
+func (ec *executionContext) _Classification_entities(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Classification_entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pipeline.Entities) graphql.Marshaler {
+			return ec.marshalNEntities2frontdeskᚋinternalᚋpipelineᚐEntities(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Classification_entities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Classification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entities(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *conversation.Contact) (ret graphql.Marshaler) {
@@ -3959,6 +4438,213 @@ func (ec *executionContext) fieldContext_ConversationEdge_node(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Entities_orderId(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_orderId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_orderId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entities_phone(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entities_email(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entities_dateText(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_dateText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DateText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_dateText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entities_resolvedTime(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_resolvedTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_resolvedTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entities_amount(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Entities_currency(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entities_sku(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SKU, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entities_city(ctx context.Context, field graphql.CollectedField, obj *pipeline.Entities) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entities_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entities_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entities", field, false, false, "String")
 }
 
 func (ec *executionContext) _EscalationRules_refund(ctx context.Context, field graphql.CollectedField, obj *organization.EscalationRules) (ret graphql.Marshaler) {
@@ -6026,6 +6712,50 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Query_classify(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_classify(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Classify(ctx, fc.Args["text"].(string), fc.Args["channel"].(*channel.Kind))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pipeline.Classification) graphql.Marshaler {
+			return ec.marshalNClassification2ᚖfrontdeskᚋinternalᚋpipelineᚐClassification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_classify(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Classification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_classify_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8796,6 +9526,74 @@ func (ec *executionContext) _ChannelAccount(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var classificationImplementors = []string{"Classification"}
+
+func (ec *executionContext) _Classification(ctx context.Context, sel ast.SelectionSet, obj *pipeline.Classification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, classificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Classification")
+		case "language":
+			out.Values[i] = ec._Classification_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "intent":
+			out.Values[i] = ec._Classification_intent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._Classification_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "urgency":
+			out.Values[i] = ec._Classification_urgency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "escalate":
+			out.Values[i] = ec._Classification_escalate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sensitive":
+			out.Values[i] = ec._Classification_sensitive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customerType":
+			out.Values[i] = ec._Classification_customerType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entities":
+			out.Values[i] = ec._Classification_entities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactImplementors = []string{"Contact"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *conversation.Contact) graphql.Marshaler {
@@ -9030,6 +9828,79 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 		case "node":
 			out.Values[i] = ec._ConversationEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var entitiesImplementors = []string{"Entities"}
+
+func (ec *executionContext) _Entities(ctx context.Context, sel ast.SelectionSet, obj *pipeline.Entities) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entitiesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Entities")
+		case "orderId":
+			out.Values[i] = ec._Entities_orderId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._Entities_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._Entities_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dateText":
+			out.Values[i] = ec._Entities_dateText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "resolvedTime":
+			out.Values[i] = ec._Entities_resolvedTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._Entities_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Entities_currency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sku":
+			out.Values[i] = ec._Entities_sku(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._Entities_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -9774,6 +10645,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "classify":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_classify(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -10593,6 +11470,14 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNClassification2ᚖfrontdeskᚋinternalᚋpipelineᚐClassification(ctx context.Context, sel ast.SelectionSet, v *pipeline.Classification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Classification!")
+		return graphql.Null
+	}
+	return ec._Classification(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNConversation2ᚖfrontdeskᚋinternalᚋconversationᚐConversation(ctx context.Context, sel ast.SelectionSet, v *conversation.Conversation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Conversation!")
@@ -10687,6 +11572,34 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNCustomerType2frontdeskᚋinternalᚋclassifyᚐCustomerType(ctx context.Context, v any) (classify.CustomerType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCustomerType2frontdeskᚋinternalᚋclassifyᚐCustomerType[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerType2frontdeskᚋinternalᚋclassifyᚐCustomerType(ctx context.Context, sel ast.SelectionSet, v classify.CustomerType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCustomerType2frontdeskᚋinternalᚋclassifyᚐCustomerType[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CustomerType!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCustomerType2frontdeskᚋinternalᚋclassifyᚐCustomerType = map[string]classify.CustomerType{
+		"INDIVIDUAL": classify.CustomerIndividual,
+		"BUSINESS":   classify.CustomerBusiness,
+		"UNKNOWN":    classify.CustomerUnknown,
+	}
+	marshalNCustomerType2frontdeskᚋinternalᚋclassifyᚐCustomerType = map[classify.CustomerType]string{
+		classify.CustomerIndividual: "INDIVIDUAL",
+		classify.CustomerBusiness:   "BUSINESS",
+		classify.CustomerUnknown:    "UNKNOWN",
+	}
+)
+
 func (ec *executionContext) unmarshalNDeliveryStatus2frontdeskᚋinternalᚋconversationᚐDeliveryStatus(ctx context.Context, v any) (conversation.DeliveryStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNDeliveryStatus2frontdeskᚋinternalᚋconversationᚐDeliveryStatus[tmp]
@@ -10720,6 +11633,10 @@ var (
 		conversation.DeliveryFailed:    "FAILED",
 	}
 )
+
+func (ec *executionContext) marshalNEntities2frontdeskᚋinternalᚋpipelineᚐEntities(ctx context.Context, sel ast.SelectionSet, v pipeline.Entities) graphql.Marshaler {
+	return ec._Entities(ctx, sel, &v)
+}
 
 func (ec *executionContext) marshalNEscalationRules2frontdeskᚋinternalᚋorganizationᚐEscalationRules(ctx context.Context, sel ast.SelectionSet, v organization.EscalationRules) graphql.Marshaler {
 	return ec._EscalationRules(ctx, sel, &v)
@@ -10842,6 +11759,72 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	}
 	return res
 }
+
+func (ec *executionContext) unmarshalNIntent2frontdeskᚋinternalᚋclassifyᚐIntent(ctx context.Context, v any) (classify.Intent, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNIntent2frontdeskᚋinternalᚋclassifyᚐIntent[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIntent2frontdeskᚋinternalᚋclassifyᚐIntent(ctx context.Context, sel ast.SelectionSet, v classify.Intent) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNIntent2frontdeskᚋinternalᚋclassifyᚐIntent[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Intent!")
+	}
+	return res
+}
+
+var (
+	unmarshalNIntent2frontdeskᚋinternalᚋclassifyᚐIntent = map[string]classify.Intent{
+		"PRICE_INQUIRY":      classify.IntentPriceInquiry,
+		"QUOTE_REQUEST":      classify.IntentQuoteRequest,
+		"BOOKING_NEW":        classify.IntentBookingNew,
+		"BOOKING_RESCHEDULE": classify.IntentBookingReschedule,
+		"BOOKING_CANCEL":     classify.IntentBookingCancel,
+		"BOOKING_CONFIRM":    classify.IntentBookingConfirm,
+		"ORDER_STATUS":       classify.IntentOrderStatus,
+		"ORDER_DELAYED":      classify.IntentOrderDelayed,
+		"ORDER_NOT_RECEIVED": classify.IntentOrderNotReceived,
+		"ORDER_DAMAGED":      classify.IntentOrderDamaged,
+		"REFUND_REQUEST":     classify.IntentRefundRequest,
+		"COMPLAINT":          classify.IntentComplaint,
+		"HUMAN_REQUEST":      classify.IntentHumanRequest,
+		"OBJECTION":          classify.IntentObjection,
+		"LATER":              classify.IntentLater,
+		"NOT_INTERESTED":     classify.IntentNotInterested,
+		"STOCK_QUERY":        classify.IntentStockQuery,
+		"SHIFT_SWAP":         classify.IntentShiftSwap,
+		"POLICY_QUESTION":    classify.IntentPolicyQuestion,
+		"APPROVAL_REQUEST":   classify.IntentApprovalRequest,
+		"GREETING":           classify.IntentGreeting,
+		"UNCLEAR":            classify.IntentUnclear,
+	}
+	marshalNIntent2frontdeskᚋinternalᚋclassifyᚐIntent = map[classify.Intent]string{
+		classify.IntentPriceInquiry:      "PRICE_INQUIRY",
+		classify.IntentQuoteRequest:      "QUOTE_REQUEST",
+		classify.IntentBookingNew:        "BOOKING_NEW",
+		classify.IntentBookingReschedule: "BOOKING_RESCHEDULE",
+		classify.IntentBookingCancel:     "BOOKING_CANCEL",
+		classify.IntentBookingConfirm:    "BOOKING_CONFIRM",
+		classify.IntentOrderStatus:       "ORDER_STATUS",
+		classify.IntentOrderDelayed:      "ORDER_DELAYED",
+		classify.IntentOrderNotReceived:  "ORDER_NOT_RECEIVED",
+		classify.IntentOrderDamaged:      "ORDER_DAMAGED",
+		classify.IntentRefundRequest:     "REFUND_REQUEST",
+		classify.IntentComplaint:         "COMPLAINT",
+		classify.IntentHumanRequest:      "HUMAN_REQUEST",
+		classify.IntentObjection:         "OBJECTION",
+		classify.IntentLater:             "LATER",
+		classify.IntentNotInterested:     "NOT_INTERESTED",
+		classify.IntentStockQuery:        "STOCK_QUERY",
+		classify.IntentShiftSwap:         "SHIFT_SWAP",
+		classify.IntentPolicyQuestion:    "POLICY_QUESTION",
+		classify.IntentApprovalRequest:   "APPROVAL_REQUEST",
+		classify.IntentGreeting:          "GREETING",
+		classify.IntentUnclear:           "UNCLEAR",
+	}
+)
 
 func (ec *executionContext) unmarshalNInviteUserInput2frontdeskᚋgraphᚋmodelᚐInviteUserInput(ctx context.Context, v any) (model.InviteUserInput, error) {
 	res, err := ec.unmarshalInputInviteUserInput(ctx, v)
@@ -11092,6 +12075,66 @@ func (ec *executionContext) unmarshalNScenarioRouteInput2frontdeskᚋinternalᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSensitiveFlag2frontdeskᚋinternalᚋclassifyᚐFlag(ctx context.Context, v any) (classify.Flag, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSensitiveFlag2frontdeskᚋinternalᚋclassifyᚐFlag[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSensitiveFlag2frontdeskᚋinternalᚋclassifyᚐFlag(ctx context.Context, sel ast.SelectionSet, v classify.Flag) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSensitiveFlag2frontdeskᚋinternalᚋclassifyᚐFlag[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SensitiveFlag!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSensitiveFlag2frontdeskᚋinternalᚋclassifyᚐFlag = map[string]classify.Flag{
+		"THREAT": classify.FlagThreat,
+		"LEGAL":  classify.FlagLegal,
+		"HEALTH": classify.FlagHealth,
+		"ABUSE":  classify.FlagAbuse,
+	}
+	marshalNSensitiveFlag2frontdeskᚋinternalᚋclassifyᚐFlag = map[classify.Flag]string{
+		classify.FlagThreat: "THREAT",
+		classify.FlagLegal:  "LEGAL",
+		classify.FlagHealth: "HEALTH",
+		classify.FlagAbuse:  "ABUSE",
+	}
+)
+
+func (ec *executionContext) unmarshalNSensitiveFlag2ᚕfrontdeskᚋinternalᚋclassifyᚐFlagᚄ(ctx context.Context, v any) ([]classify.Flag, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]classify.Flag, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSensitiveFlag2frontdeskᚋinternalᚋclassifyᚐFlag(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNSensitiveFlag2ᚕfrontdeskᚋinternalᚋclassifyᚐFlagᚄ(ctx context.Context, sel ast.SelectionSet, v []classify.Flag) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSensitiveFlag2frontdeskᚋinternalᚋclassifyᚐFlag(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNSignUpInput2frontdeskᚋgraphᚋmodelᚐSignUpInput(ctx context.Context, v any) (model.SignUpInput, error) {
 	res, err := ec.unmarshalInputSignUpInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11179,6 +12222,34 @@ var (
 		organization.ToneFriendly: "FRIENDLY",
 		organization.ToneFormal:   "FORMAL",
 		organization.ToneConcise:  "CONCISE",
+	}
+)
+
+func (ec *executionContext) unmarshalNUrgency2frontdeskᚋinternalᚋclassifyᚐUrgency(ctx context.Context, v any) (classify.Urgency, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNUrgency2frontdeskᚋinternalᚋclassifyᚐUrgency[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUrgency2frontdeskᚋinternalᚋclassifyᚐUrgency(ctx context.Context, sel ast.SelectionSet, v classify.Urgency) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNUrgency2frontdeskᚋinternalᚋclassifyᚐUrgency[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Urgency!")
+	}
+	return res
+}
+
+var (
+	unmarshalNUrgency2frontdeskᚋinternalᚋclassifyᚐUrgency = map[string]classify.Urgency{
+		"LOW":    classify.UrgencyLow,
+		"NORMAL": classify.UrgencyNormal,
+		"HIGH":   classify.UrgencyHigh,
+	}
+	marshalNUrgency2frontdeskᚋinternalᚋclassifyᚐUrgency = map[classify.Urgency]string{
+		classify.UrgencyLow:    "LOW",
+		classify.UrgencyNormal: "NORMAL",
+		classify.UrgencyHigh:   "HIGH",
 	}
 )
 

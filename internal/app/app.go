@@ -241,7 +241,7 @@ func (a *App) Build(ctx context.Context) error {
 		return err
 	}
 	a.Endpoint = graph.NewEndpoint(&graph.Resolver{
-		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), ConvSvc: a.Conversations, Hub: a.Hub,
+		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), ConvSvc: a.Conversations, Hub: a.Hub, Pipeline: a.Pipeline,
 		EventLoaders: graph.NewEventLoaders(ctx, a.DB.Bun),
 	}, a.DB.Bun, a.Organizations, graph.Options{
 		Production: a.Config.Production(), AllowedOrigins: a.Config.AllowedOrigins,

@@ -39,6 +39,10 @@ type Processor struct {
 	log        *slog.Logger
 	// Now is the clock; tests fix it.
 	Now func() time.Time
+	// beforeCommit, when set by tests, runs after all the work is done and
+	// before the transaction commits: returning an error there is a crash
+	// at the worst moment.
+	beforeCommit func() error
 }
 
 // New returns a Processor.
@@ -70,8 +74,16 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 		if err := t.run(ctx); err != nil {
 			return err
 		}
+		if err := t.commit(ctx); err != nil {
+			return err
+		}
+		if p.beforeCommit != nil {
+			if err := p.beforeCommit(); err != nil {
+				return err
+			}
+		}
 		acted = true
-		return t.commit(ctx)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("process message %s: %w", args.MessageID, err)
