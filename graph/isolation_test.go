@@ -232,6 +232,30 @@ var isolationCases = map[string]func(t *testing.T, b *isoBundle){
 			require.Contains(t, string(r.Data), b.b.ID)
 		}
 	},
+	"Query.classify": func(t *testing.T, b *isoBundle) {
+		// Classification reads only the caller's organisation's settings;
+		// the answer names nothing of A's.
+		r := b.s.Do(b.b.OwnerToken, `query($t: String!) { classify(text: $t) { language intent entities { city orderId } } }`, map[string]any{"t": aText})
+		require.Empty(t, r.Errors)
+		b.requireNoneOf(t, r.Data)
+		require.Equal(t, []string{"FORBIDDEN"}, b.s.Do(b.bVisitor.Token, `{ classify(text: "hi") { intent } }`, nil).Codes())
+	},
+	"Query.metrics": func(t *testing.T, b *isoBundle) {
+		// B's figures count none of A's conversations: B has exactly one
+		// conversation with inbound messages.
+		var out struct {
+			Metrics struct{ Conversations, InboundMessages int }
+		}
+		b.s.MustDo(b.b.OwnerToken, `query($f: Time!, $t: Time!) { metrics(from: $f, to: $t) { conversations inboundMessages } }`,
+			map[string]any{"f": time.Now().Add(-time.Hour).Format(time.RFC3339), "t": time.Now().Add(time.Hour).Format(time.RFC3339)}, &out)
+		var bConvs int
+		require.NoError(t, b.s.App.DB.SQL.QueryRow(`SELECT count(DISTINCT e.conversation_id) FROM events e JOIN conversations c ON c.id = e.conversation_id
+			WHERE e.organization_id = $1 AND e.type = 'MESSAGE_RECEIVED' AND c.staff_user_id IS NULL`, b.b.ID).Scan(&bConvs))
+		require.Equal(t, bConvs, out.Metrics.Conversations)
+		r := b.s.Do(b.bVisitor.Token, `query($f: Time!, $t: Time!) { metrics(from: $f, to: $t) { conversations } }`,
+			map[string]any{"f": time.Now().Add(-time.Hour).Format(time.RFC3339), "t": time.Now().Format(time.RFC3339)})
+		require.Equal(t, []string{"FORBIDDEN"}, r.Codes())
+	},
 	"Query.organization": func(t *testing.T, b *isoBundle) {
 		for _, tok := range []string{b.b.OwnerToken, b.bEmpToken, b.bVisitor.Token} {
 			r := b.s.Do(tok, `{ organization { id name slug } }`, nil)

@@ -6,6 +6,7 @@ package graph
 import (
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
 	"frontdesk/internal/realtime"
@@ -18,6 +19,7 @@ type Resolver struct {
 	ConvSvc    *conversation.Service
 	Hub        *realtime.Hub
 	Pipeline   *pipeline.Processor
+	MetricsSvc *metrics.Service
 	// EventLoaders are shared by all subscriptions of the process.
 	EventLoaders *EventLoaders
 }

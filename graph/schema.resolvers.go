@@ -16,8 +16,10 @@ import (
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
+	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -187,6 +189,10 @@ func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input
 
 func (r *organizationResolver) Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error) {
 	return r.OrgSvc.SettingsOf(ctx, obj)
+}
+
+func (r *queryResolver) Metrics(ctx context.Context, from time.Time, to time.Time, channel *channel.Kind, scenario *organization.ScenarioKind) (*metrics.Metrics, error) {
+	return r.MetricsSvc.Report(ctx, from, to, metrics.Filter{Channel: channel, Scenario: scenario})
 }
 
 func (r *queryResolver) Classify(ctx context.Context, text string, channel *channel.Kind) (*pipeline.Classification, error) {

@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/classify"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
+	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
 	"math"
@@ -198,6 +199,28 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Metrics struct {
+		Bookings              func(childComplexity int) int
+		CompletionRate        func(childComplexity int) int
+		Conversations         func(childComplexity int) int
+		ConversionToBooking   func(childComplexity int) int
+		ConversionToPayment   func(childComplexity int) int
+		FirstResponseP50      func(childComplexity int) int
+		FirstResponseP90      func(childComplexity int) int
+		From                  func(childComplexity int) int
+		HandOffShare          func(childComplexity int) int
+		HandOffs              func(childComplexity int) int
+		HumanFirstResponseP50 func(childComplexity int) int
+		HumanFirstResponseP90 func(childComplexity int) int
+		InboundMessages       func(childComplexity int) int
+		OutboundMessages      func(childComplexity int) int
+		Payments              func(childComplexity int) int
+		RunsDone              func(childComplexity int) int
+		RunsFinished          func(childComplexity int) int
+		RunsStarted           func(childComplexity int) int
+		To                    func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
@@ -254,6 +277,7 @@ type ComplexityRoot struct {
 		Conversation        func(childComplexity int, id uuid.UUID) int
 		Conversations       func(childComplexity int, first *int, after *string, filter *model.ConversationFilter) int
 		Me                  func(childComplexity int) int
+		Metrics             func(childComplexity int, from time.Time, to time.Time, channel *channel.Kind, scenario *organization.ScenarioKind) int
 		MyStaffConversation func(childComplexity int) int
 		Organization        func(childComplexity int) int
 		Users               func(childComplexity int, first *int, after *string) int
@@ -351,6 +375,7 @@ type OrganizationResolver interface {
 	Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error)
 }
 type QueryResolver interface {
+	Metrics(ctx context.Context, from time.Time, to time.Time, channel *channel.Kind, scenario *organization.ScenarioKind) (*metrics.Metrics, error)
 	Classify(ctx context.Context, text string, channel *channel.Kind) (*pipeline.Classification, error)
 	Me(ctx context.Context) (*organization.User, error)
 	Organization(ctx context.Context) (*organization.Organization, error)
@@ -975,6 +1000,121 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
 
+	case "Metrics.bookings":
+		if e.ComplexityRoot.Metrics.Bookings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.Bookings(childComplexity), true
+	case "Metrics.completionRate":
+		if e.ComplexityRoot.Metrics.CompletionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.CompletionRate(childComplexity), true
+	case "Metrics.conversations":
+		if e.ComplexityRoot.Metrics.Conversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.Conversations(childComplexity), true
+	case "Metrics.conversionToBooking":
+		if e.ComplexityRoot.Metrics.ConversionToBooking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.ConversionToBooking(childComplexity), true
+	case "Metrics.conversionToPayment":
+		if e.ComplexityRoot.Metrics.ConversionToPayment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.ConversionToPayment(childComplexity), true
+	case "Metrics.firstResponseP50":
+		if e.ComplexityRoot.Metrics.FirstResponseP50 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.FirstResponseP50(childComplexity), true
+	case "Metrics.firstResponseP90":
+		if e.ComplexityRoot.Metrics.FirstResponseP90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.FirstResponseP90(childComplexity), true
+	case "Metrics.from":
+		if e.ComplexityRoot.Metrics.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.From(childComplexity), true
+	case "Metrics.handOffShare":
+		if e.ComplexityRoot.Metrics.HandOffShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.HandOffShare(childComplexity), true
+	case "Metrics.handOffs":
+		if e.ComplexityRoot.Metrics.HandOffs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.HandOffs(childComplexity), true
+	case "Metrics.humanFirstResponseP50":
+		if e.ComplexityRoot.Metrics.HumanFirstResponseP50 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.HumanFirstResponseP50(childComplexity), true
+	case "Metrics.humanFirstResponseP90":
+		if e.ComplexityRoot.Metrics.HumanFirstResponseP90 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.HumanFirstResponseP90(childComplexity), true
+	case "Metrics.inboundMessages":
+		if e.ComplexityRoot.Metrics.InboundMessages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.InboundMessages(childComplexity), true
+	case "Metrics.outboundMessages":
+		if e.ComplexityRoot.Metrics.OutboundMessages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.OutboundMessages(childComplexity), true
+	case "Metrics.payments":
+		if e.ComplexityRoot.Metrics.Payments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.Payments(childComplexity), true
+	case "Metrics.runsDone":
+		if e.ComplexityRoot.Metrics.RunsDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.RunsDone(childComplexity), true
+	case "Metrics.runsFinished":
+		if e.ComplexityRoot.Metrics.RunsFinished == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.RunsFinished(childComplexity), true
+	case "Metrics.runsStarted":
+		if e.ComplexityRoot.Metrics.RunsStarted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.RunsStarted(childComplexity), true
+	case "Metrics.to":
+		if e.ComplexityRoot.Metrics.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metrics.To(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -1316,6 +1456,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.metrics":
+		if e.ComplexityRoot.Query.Metrics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_metrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Metrics(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["channel"].(*channel.Kind), args["scenario"].(*organization.ScenarioKind)), true
 	case "Query.myStaffConversation":
 		if e.ComplexityRoot.Query.MyStaffConversation == nil {
 			break
@@ -1645,6 +1796,11 @@ enum EventType {
   MESSAGE_CLASSIFIED
   CLARIFICATION_ASKED
   CONTACT_OPTED_OUT
+  SCENARIO_STARTED
+  SCENARIO_UPDATED
+  SCENARIO_FINISHED
+  LEAD_UPDATED
+  MEETING_BOOKED
 }
 
 type PageInfo {
@@ -2026,7 +2182,37 @@ type Classification {
   entities: Entities!
 }
 
+"Service figures for a window [from, to), computed from the event log. Durations are in seconds; ratios are 0..1 and null when undefined."
+type Metrics {
+  from: Time!
+  to: Time!
+  "Customer conversations with an inbound message in the window."
+  conversations: Int!
+  inboundMessages: Int!
+  outboundMessages: Int!
+  "First reply (bot or person, whichever came first) after a conversation's first inbound message in the window."
+  firstResponseP50: Float
+  firstResponseP90: Float
+  "The same, counting only replies by a person."
+  humanFirstResponseP50: Float
+  humanFirstResponseP90: Float
+  runsStarted: Int!
+  runsFinished: Int!
+  runsDone: Int!
+  "DONE among finished scenario runs."
+  completionRate: Float
+  bookings: Int!
+  conversionToBooking: Float
+  payments: Int!
+  conversionToPayment: Float
+  "Conversations handed to a person."
+  handOffs: Int!
+  handOffShare: Float
+}
+
 type Query {
+  "Response times, scenario completion, conversion and hand-offs; team members."
+  metrics(from: Time!, to: Time!, channel: ChannelKind, scenario: ScenarioKind): Metrics!
   "Classifies a text as the pipeline would, for admins to test their setup."
   classify(text: String!, channel: ChannelKind): Classification!
   "The signed-in user."
@@ -2369,6 +2555,50 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 		return ec.fieldContext_MessageEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Metrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_Metrics_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Metrics_to(ctx, field)
+	case "conversations":
+		return ec.fieldContext_Metrics_conversations(ctx, field)
+	case "inboundMessages":
+		return ec.fieldContext_Metrics_inboundMessages(ctx, field)
+	case "outboundMessages":
+		return ec.fieldContext_Metrics_outboundMessages(ctx, field)
+	case "firstResponseP50":
+		return ec.fieldContext_Metrics_firstResponseP50(ctx, field)
+	case "firstResponseP90":
+		return ec.fieldContext_Metrics_firstResponseP90(ctx, field)
+	case "humanFirstResponseP50":
+		return ec.fieldContext_Metrics_humanFirstResponseP50(ctx, field)
+	case "humanFirstResponseP90":
+		return ec.fieldContext_Metrics_humanFirstResponseP90(ctx, field)
+	case "runsStarted":
+		return ec.fieldContext_Metrics_runsStarted(ctx, field)
+	case "runsFinished":
+		return ec.fieldContext_Metrics_runsFinished(ctx, field)
+	case "runsDone":
+		return ec.fieldContext_Metrics_runsDone(ctx, field)
+	case "completionRate":
+		return ec.fieldContext_Metrics_completionRate(ctx, field)
+	case "bookings":
+		return ec.fieldContext_Metrics_bookings(ctx, field)
+	case "conversionToBooking":
+		return ec.fieldContext_Metrics_conversionToBooking(ctx, field)
+	case "payments":
+		return ec.fieldContext_Metrics_payments(ctx, field)
+	case "conversionToPayment":
+		return ec.fieldContext_Metrics_conversionToPayment(ctx, field)
+	case "handOffs":
+		return ec.fieldContext_Metrics_handOffs(ctx, field)
+	case "handOffShare":
+		return ec.fieldContext_Metrics_handOffShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Metrics", field.Name)
 }
 
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3012,6 +3242,44 @@ func (ec *executionContext) field_Query_conversations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_metrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*channel.Kind, error) {
+			return ec.unmarshalOChannelKind2ᚖfrontdeskᚋinternalᚋchannelᚐKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "scenario",
+		func(ctx context.Context, v any) (*organization.ScenarioKind, error) {
+			return ec.unmarshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scenario"] = arg3
 	return args, nil
 }
 
@@ -5537,6 +5805,443 @@ func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Metrics_from(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Metrics_to(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Metrics_conversations(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_conversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_conversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_inboundMessages(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_inboundMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InboundMessages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_inboundMessages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_outboundMessages(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_outboundMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutboundMessages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_outboundMessages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_firstResponseP50(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_firstResponseP50(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseP50, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_firstResponseP50(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Metrics_firstResponseP90(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_firstResponseP90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstResponseP90, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_firstResponseP90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Metrics_humanFirstResponseP50(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_humanFirstResponseP50(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HumanFirstResponseP50, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_humanFirstResponseP50(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Metrics_humanFirstResponseP90(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_humanFirstResponseP90(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HumanFirstResponseP90, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_humanFirstResponseP90(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Metrics_runsStarted(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_runsStarted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RunsStarted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_runsStarted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_runsFinished(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_runsFinished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RunsFinished, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_runsFinished(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_runsDone(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_runsDone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RunsDone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_runsDone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_completionRate(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_completionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_completionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Metrics_bookings(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_bookings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bookings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_bookings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_conversionToBooking(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_conversionToBooking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionToBooking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_conversionToBooking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Metrics_payments(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_payments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_conversionToPayment(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_conversionToPayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversionToPayment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_conversionToPayment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Metrics_handOffs(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_handOffs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandOffs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_handOffs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metrics_handOffShare(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metrics_handOffShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HandOffShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metrics_handOffShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metrics", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *organization.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6712,6 +7417,50 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Query_metrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Metrics(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["channel"].(*channel.Kind), fc.Args["scenario"].(*organization.ScenarioKind))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *metrics.Metrics) graphql.Marshaler {
+			return ec.marshalNMetrics2ᚖfrontdeskᚋinternalᚋmetricsᚐMetrics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_metrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metrics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_metrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_classify(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -10270,6 +11019,129 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var metricsImplementors = []string{"Metrics"}
+
+func (ec *executionContext) _Metrics(ctx context.Context, sel ast.SelectionSet, obj *metrics.Metrics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Metrics")
+		case "from":
+			out.Values[i] = ec._Metrics_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Metrics_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversations":
+			out.Values[i] = ec._Metrics_conversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inboundMessages":
+			out.Values[i] = ec._Metrics_inboundMessages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outboundMessages":
+			out.Values[i] = ec._Metrics_outboundMessages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstResponseP50":
+			out.Values[i] = ec._Metrics_firstResponseP50(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "firstResponseP90":
+			out.Values[i] = ec._Metrics_firstResponseP90(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "humanFirstResponseP50":
+			out.Values[i] = ec._Metrics_humanFirstResponseP50(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "humanFirstResponseP90":
+			out.Values[i] = ec._Metrics_humanFirstResponseP90(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "runsStarted":
+			out.Values[i] = ec._Metrics_runsStarted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runsFinished":
+			out.Values[i] = ec._Metrics_runsFinished(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runsDone":
+			out.Values[i] = ec._Metrics_runsDone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completionRate":
+			out.Values[i] = ec._Metrics_completionRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bookings":
+			out.Values[i] = ec._Metrics_bookings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionToBooking":
+			out.Values[i] = ec._Metrics_conversionToBooking(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "payments":
+			out.Values[i] = ec._Metrics_payments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversionToPayment":
+			out.Values[i] = ec._Metrics_conversionToPayment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "handOffs":
+			out.Values[i] = ec._Metrics_handOffs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handOffShare":
+			out.Values[i] = ec._Metrics_handOffShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *organization.Money) graphql.Marshaler {
@@ -10645,6 +11517,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "metrics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_metrics(ctx, field)
+				})
 		case "classify":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -11681,6 +12559,11 @@ var (
 		"MESSAGE_CLASSIFIED":    eventlog.MessageClassified,
 		"CLARIFICATION_ASKED":   eventlog.ClarificationAsked,
 		"CONTACT_OPTED_OUT":     eventlog.ContactOptedOut,
+		"SCENARIO_STARTED":      eventlog.ScenarioStarted,
+		"SCENARIO_UPDATED":      eventlog.ScenarioUpdated,
+		"SCENARIO_FINISHED":     eventlog.ScenarioFinished,
+		"LEAD_UPDATED":          eventlog.LeadUpdated,
+		"MEETING_BOOKED":        eventlog.MeetingBooked,
 	}
 	marshalNEventType2frontdeskᚋinternalᚋeventlogᚐType = map[eventlog.Type]string{
 		eventlog.MessageReceived:      "MESSAGE_RECEIVED",
@@ -11697,6 +12580,11 @@ var (
 		eventlog.MessageClassified:    "MESSAGE_CLASSIFIED",
 		eventlog.ClarificationAsked:   "CLARIFICATION_ASKED",
 		eventlog.ContactOptedOut:      "CONTACT_OPTED_OUT",
+		eventlog.ScenarioStarted:      "SCENARIO_STARTED",
+		eventlog.ScenarioUpdated:      "SCENARIO_UPDATED",
+		eventlog.ScenarioFinished:     "SCENARIO_FINISHED",
+		eventlog.LeadUpdated:          "LEAD_UPDATED",
+		eventlog.MeetingBooked:        "MEETING_BOOKED",
 	}
 )
 
@@ -11925,6 +12813,14 @@ func (ec *executionContext) marshalNMessageEdge2ᚖfrontdeskᚋgraphᚋmodelᚐM
 		return graphql.Null
 	}
 	return ec._MessageEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMetrics2ᚖfrontdeskᚋinternalᚋmetricsᚐMetrics(ctx context.Context, sel ast.SelectionSet, v *metrics.Metrics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Metrics!")
+		return graphql.Null
+	}
+	return ec._Metrics(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNOrganization2ᚖfrontdeskᚋinternalᚋorganizationᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *organization.Organization) graphql.Marshaler {
@@ -12702,6 +13598,46 @@ func (ec *executionContext) unmarshalOMoneyInput2ᚖfrontdeskᚋinternalᚋorgan
 	res, err := ec.unmarshalInputMoneyInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) unmarshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx context.Context, v any) (*organization.ScenarioKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx context.Context, sel ast.SelectionSet, v *organization.ScenarioKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind[*v])
+	return res
+}
+
+var (
+	unmarshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind = map[string]organization.ScenarioKind{
+		"LEAD_QUALIFICATION": organization.ScenarioLeadQualification,
+		"BOOKING":            organization.ScenarioBooking,
+		"ORDER_TRACKING":     organization.ScenarioOrderTracking,
+		"QUOTE_TO_PAYMENT":   organization.ScenarioQuoteToPayment,
+		"REACTIVATION":       organization.ScenarioReactivation,
+		"INTERNAL_REQUEST":   organization.ScenarioInternalRequest,
+		"RECEPTION":          organization.ScenarioReception,
+	}
+	marshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind = map[organization.ScenarioKind]string{
+		organization.ScenarioLeadQualification: "LEAD_QUALIFICATION",
+		organization.ScenarioBooking:           "BOOKING",
+		organization.ScenarioOrderTracking:     "ORDER_TRACKING",
+		organization.ScenarioQuoteToPayment:    "QUOTE_TO_PAYMENT",
+		organization.ScenarioReactivation:      "REACTIVATION",
+		organization.ScenarioInternalRequest:   "INTERNAL_REQUEST",
+		organization.ScenarioReception:         "RECEPTION",
+	}
+)
 
 func (ec *executionContext) unmarshalOScenarioRouteInput2ᚕfrontdeskᚋinternalᚋorganizationᚐScenarioRouteᚄ(ctx context.Context, v any) ([]organization.ScenarioRoute, error) {
 	if v == nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -17,9 +18,9 @@ import (
 // conn is one graphql-transport-ws connection.
 //
 // An idle connection costs as few goroutines as the protocol allows: the
-// reader (serve, on the HTTP handler's goroutine) and one per running
-// operation. serve reads and handles client messages in order, so the
-// protocol state (init received, acknowledged) needs no lock. Outgoing
+// reader (serve, started by Transport.Do) and one per running operation.
+// Client messages are handled one at a time, in order, so the protocol
+// state (init received, acknowledged) needs no lock. Outgoing
 // messages wait in a queue that a writer goroutine drains; it is started
 // when a message is queued and exits when the queue is empty, so a quiet
 // socket has none. The init timeout, keep-alive pings, revalidation and the
@@ -36,10 +37,15 @@ type conn struct {
 
 	wg sync.WaitGroup
 
-	mu        sync.Mutex
-	closing   bool                  // set once, when the socket starts closing
-	ops       map[string]*operation // running operations by client id
-	cancelOps context.CancelFunc    // ends the operations' context; nil before connection_ack
+	// Protocol state, used by one message handler at a time.
+	initTimer    *time.Timer     // closes the socket if connection_init is late
+	initReceived bool            // connection_init has been received
+	session      context.Context // operations' context; nil until connection_ack
+	stopWatch    func() bool     // stops watching the session's end; nil without InitFunc
+
+	mu      sync.Mutex
+	closing bool         // set once, when the socket starts closing
+	ops     []*operation // running operations; a few, so a slice beats a map
 
 	// Outgoing messages, oldest at queue[head]. The slice is dropped
 	// whenever the writer empties it, so an idle socket holds no buffer.
@@ -65,7 +71,6 @@ func newConn(cfg *Config, ws *websocket.Conn, exec graphql.GraphExecutor, r *htt
 		header:     r.Header,
 		remoteAddr: r.RemoteAddr,
 		cancel:     cancel,
-		ops:        make(map[string]*operation),
 	}
 }
 
@@ -79,24 +84,27 @@ func (c *conn) log() *slog.Logger {
 // serve runs the connection until it closes; ctx is its lifetime and is
 // cancelled through c.cancel. On return every goroutine of the connection has
 // exited.
+//
+// serve only reads: each message is handled on a goroutine of its own,
+// which serve waits for. Handling a message goes deep (JSON decoding, the
+// InitFunc, parsing and validating a query) and would grow the reader's
+// stack for good, while all an idle socket's reader needs is the shallow
+// read path.
 func (c *conn) serve(ctx context.Context) {
-	initTimer := time.AfterFunc(c.cfg.InitTimeout, func() {
+	c.initTimer = time.AfterFunc(c.cfg.InitTimeout, func() {
 		c.close(CloseInitTimeout, "Connection initialisation timeout")
 	})
-	var stopWatch func() bool // stops watching the session context
 	defer func() {
-		initTimer.Stop()
-		if stopWatch != nil {
-			stopWatch()
+		if c.initTimer != nil {
+			c.initTimer.Stop()
+		}
+		if c.stopWatch != nil {
+			c.stopWatch()
 		}
 		c.abort()
 		c.wg.Wait()
 	}()
 
-	var (
-		initReceived bool
-		session      context.Context // nil until connection_ack
-	)
 	for {
 		// Reads must not use ctx: coder/websocket drops the connection
 		// without a close frame when a read's context ends.
@@ -109,47 +117,71 @@ func (c *conn) serve(ctx context.Context) {
 		if c.isClosing() {
 			return // let the close handshake drain the socket
 		}
-		m, err := parseMessage(data)
-		if err != nil {
-			var pe *protocolError
-			reason := "Invalid message received"
-			if errors.As(err, &pe) {
-				reason = pe.Reason
-			}
-			c.close(CloseBadRequest, reason)
+		result := make(chan bool, 1)
+		go c.handleOwnStack(ctx, data, start, result)
+		if !<-result {
 			return
 		}
-
-		switch m.Type {
-		case typeConnectionInit:
-			if initReceived {
-				c.close(CloseTooManyInitRequest, "Too many initialisation requests")
-				return
-			}
-			initReceived = true
-			if !initTimer.Stop() {
-				return // the timeout fired first and is closing the socket
-			}
-			session, stopWatch = c.init(ctx, m.Payload)
-			if session == nil {
-				return
-			}
-		case typePing:
-			c.send(message{Type: typePong, Payload: m.Payload})
-		case typePong:
-			// The answer to our keep-alive ping; nothing to do.
-		case typeSubscribe:
-			if session == nil {
-				c.close(CloseUnauthorized, "Unauthorized")
-				return
-			}
-			if !c.subscribe(session, m, start) {
-				return
-			}
-		case typeComplete:
-			c.stopOperation(m.ID)
-		}
 	}
+}
+
+// handleOwnStack is handle on a goroutine of its own; it sends handle's
+// answer to result. A panic (from the InitFunc, an extension, the executor)
+// closes the socket with 1011 instead of ending the process.
+func (c *conn) handleOwnStack(ctx context.Context, data []byte, start time.Time, result chan<- bool) {
+	ok := false
+	defer func() {
+		if r := recover(); r != nil {
+			c.log().ErrorContext(ctx, "websocket message handler panicked", "panic", r, "stack", string(debug.Stack()))
+			c.close(websocket.StatusInternalError, "Internal server error")
+		}
+		result <- ok
+	}()
+	ok = c.handle(ctx, data, start)
+}
+
+// handle handles one client message; it reports false if the connection is
+// closing. Messages are handled one at a time, in order, so the protocol
+// state (init received, acknowledged) needs no lock.
+func (c *conn) handle(ctx context.Context, data []byte, start time.Time) bool {
+	m, err := parseMessage(data)
+	if err != nil {
+		var pe *protocolError
+		reason := "Invalid message received"
+		if errors.As(err, &pe) {
+			reason = pe.Reason
+		}
+		c.close(CloseBadRequest, reason)
+		return false
+	}
+
+	switch m.Type {
+	case typeConnectionInit:
+		if c.initReceived {
+			c.close(CloseTooManyInitRequest, "Too many initialisation requests")
+			return false
+		}
+		c.initReceived = true
+		if !c.initTimer.Stop() {
+			return false // the timeout fired first and is closing the socket
+		}
+		c.initTimer = nil
+		c.session, c.stopWatch = c.init(ctx, m.Payload)
+		return c.session != nil
+	case typePing:
+		c.send(message{Type: typePong, Payload: m.Payload})
+	case typePong:
+		// The answer to our keep-alive ping; nothing to do.
+	case typeSubscribe:
+		if c.session == nil {
+			c.close(CloseUnauthorized, "Unauthorized")
+			return false
+		}
+		return c.subscribe(c.session, m, start)
+	case typeComplete:
+		c.stopOperation(m.ID)
+	}
+	return true
 }
 
 // init handles connection_init: it runs the InitFunc, acknowledges, and starts
@@ -192,14 +224,15 @@ func (c *conn) init(ctx context.Context, payload json.RawMessage) (context.Conte
 		session = s
 	}
 
-	// Cancelled with the connection, by cancelAllLocked.
-	opsCtx, cancelOps := context.WithCancel(context.WithoutCancel(session))
+	// Operations are cancelled one by one, by stopOperation and
+	// cancelAllLocked, so their common context needs no cancellation of
+	// its own; without one, each operation's context is independent of
+	// the others' and costs no entry in a parent's list of children.
+	opsCtx := context.WithoutCancel(session)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.cancelOps = cancelOps
 	if c.closing {
-		cancelOps()
 		return opsCtx, stopWatch
 	}
 	c.enqueueLocked(message{Type: typeConnectionAck})
@@ -226,7 +259,8 @@ func (c *conn) ping() {
 // revalidateSession calls the RevalidateFunc and schedules the next call, or
 // closes the socket with 4403 if it fails. It runs on the revalidation
 // timer's goroutine; the period counts from the end of the previous call, so
-// a slow RevalidateFunc never runs twice at once.
+// a slow RevalidateFunc never runs twice at once. The call is given the
+// operations' context, cancelled when the connection ends (ctx).
 func (c *conn) revalidateSession(ctx, opsCtx context.Context) {
 	c.mu.Lock()
 	if c.closing {
@@ -237,7 +271,12 @@ func (c *conn) revalidateSession(ctx, opsCtx context.Context) {
 	c.mu.Unlock()
 	defer c.wg.Done()
 
-	if err := c.cfg.Revalidate(opsCtx); err != nil {
+	rctx, cancel := context.WithCancel(opsCtx)
+	stop := context.AfterFunc(ctx, cancel)
+	err := c.cfg.Revalidate(rctx)
+	stop()
+	cancel()
+	if err != nil {
 		if ctx.Err() == nil {
 			c.log().InfoContext(ctx, "websocket session revalidation failed", "error", err)
 			c.close(CloseForbidden, "Forbidden")
@@ -385,19 +424,16 @@ func (c *conn) abort() {
 // the socket starts closing.
 func (c *conn) cancelAllLocked() {
 	c.cancel()
-	if c.cancelOps != nil {
-		c.cancelOps()
-	}
 	if c.keepAlive != nil {
 		c.keepAlive.Stop()
 	}
 	if c.revalidate != nil {
 		c.revalidate.Stop()
 	}
-	for id, op := range c.ops {
+	for _, op := range c.ops {
 		op.cancel()
-		delete(c.ops, id)
 	}
+	c.ops = nil
 	c.queue, c.head = nil, 0
 }
 

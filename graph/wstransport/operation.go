@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -15,7 +16,7 @@ import (
 // if the connection is closing because of it.
 func (c *conn) subscribe(session context.Context, m message, start time.Time) bool {
 	c.mu.Lock()
-	if _, dup := c.ops[m.ID]; dup {
+	if c.findOpLocked(m.ID) >= 0 {
 		c.closeLocked(CloseSubscriberExists, closeReason("Subscriber for "+m.ID+" already exists"))
 		c.mu.Unlock()
 		return false
@@ -55,7 +56,7 @@ func (c *conn) subscribe(session context.Context, m message, start time.Time) bo
 		cancel()
 		return false
 	}
-	c.ops[op.id] = op
+	c.ops = append(c.ops, op)
 	c.wg.Add(1)
 	go c.run(ctx, op, rc)
 	return true
@@ -92,7 +93,7 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 			continue
 		}
 		c.mu.Lock()
-		if c.ops[op.id] == op {
+		if c.runningLocked(op) {
 			c.enqueueLocked(message{ID: op.id, Type: typeNext, Payload: b})
 		}
 		c.mu.Unlock()
@@ -106,10 +107,11 @@ func (c *conn) run(ctx context.Context, op *operation, rc *graphql.OperationCont
 func (c *conn) finish(op *operation, last func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ops[op.id] != op {
+	i := slices.Index(c.ops, op)
+	if i < 0 {
 		return
 	}
-	delete(c.ops, op.id)
+	c.removeOpLocked(i)
 	last()
 }
 
@@ -119,9 +121,28 @@ func (c *conn) finish(op *operation, last func()) {
 func (c *conn) stopOperation(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if op, ok := c.ops[id]; ok {
-		op.cancel()
-		delete(c.ops, id)
+	if i := c.findOpLocked(id); i >= 0 {
+		c.ops[i].cancel()
+		c.removeOpLocked(i)
+	}
+}
+
+// findOpLocked returns the index in c.ops of the operation with id, or -1.
+func (c *conn) findOpLocked(id string) int {
+	return slices.IndexFunc(c.ops, func(op *operation) bool { return op.id == id })
+}
+
+// runningLocked reports whether op is still running: not completed by the
+// client nor cancelled with the connection.
+func (c *conn) runningLocked(op *operation) bool {
+	return slices.Contains(c.ops, op)
+}
+
+// removeOpLocked removes c.ops[i], and drops the slice when it empties.
+func (c *conn) removeOpLocked(i int) {
+	c.ops = slices.Delete(c.ops, i, i+1)
+	if len(c.ops) == 0 {
+		c.ops = nil
 	}
 }
 

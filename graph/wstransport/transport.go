@@ -10,7 +10,9 @@
 //
 // Wire it with handler.New(es) and h.AddTransport(&wstransport.Transport{...})
 // before the HTTP transports, and call [Transport.Shutdown] when the server
-// stops: http.Server.Shutdown does not close hijacked connections.
+// stops: http.Server.Shutdown does not track hijacked connections, so while
+// it closes the sockets of that server with 1001, it does not wait for their
+// operations to stop.
 package wstransport
 
 import (
@@ -37,9 +39,10 @@ type Transport struct {
 	cfgErr error
 
 	mu       sync.Mutex
-	conns    map[*conn]struct{}
+	conns    map[*conn]*http.Server    // open connections, by the server that accepted them
+	servers  map[*http.Server]struct{} // servers whose Shutdown closes our sockets
 	shutdown bool
-	active   sync.WaitGroup // one per Do call that got past the shutdown check
+	active   sync.WaitGroup // one per connection that got past the shutdown check
 }
 
 var _ graphql.Transport = (*Transport)(nil)
@@ -52,7 +55,22 @@ func (t *Transport) Supports(r *http.Request) bool {
 		headerHasToken(r.Header, "Sec-WebSocket-Protocol", Subprotocol)
 }
 
-// Do upgrades the request and serves the socket until it closes.
+// Do upgrades the request and returns once the socket is set up; the
+// connection is served by goroutines of its own until it closes.
+//
+// Do does not block for the socket's life because the goroutine that calls
+// it is net/http's, and its stack has grown through the server, the
+// middlewares and gqlgen by the time it gets here: blocked in a read for
+// hours, it would keep 16 KiB that never shrinks. Once hijacked, the
+// connection is no longer net/http's business, so the handler may return
+// and a goroutine with a fresh, small stack reads the socket instead.
+//
+// The connection keeps the request's context values (the principal, the
+// loaders) but not its cancellation, which net/http triggers itself when the
+// handler returns. A request context already cancelled when the socket is
+// set up closes it with 1001 "going away"; later, the socket closes with
+// 1001 on [Transport.Shutdown] or on the Shutdown of the [http.Server] that
+// accepted it.
 func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	cfg, err := t.config()
 	if err != nil {
@@ -64,7 +82,6 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer t.active.Done()
 
 	ws, err := websocket.Accept(withSmallBuffers(w), r, &websocket.AcceptOptions{
 		Subprotocols:       []string{Subprotocol},
@@ -72,6 +89,7 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		InsecureSkipVerify: cfg.InsecureSkipOriginCheck || slices.Contains(cfg.AllowedOrigins, "*"),
 	})
 	if err != nil {
+		t.active.Done()
 		// Accept has already written the HTTP error response.
 		cfg.Logger.InfoContext(r.Context(), "websocket upgrade refused",
 			"error", err, "remote_addr", r.RemoteAddr, "origin", r.Header.Get("Origin"))
@@ -79,18 +97,19 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	}
 	ws.SetReadLimit(cfg.ReadLimit)
 
-	// The connection keeps the request's values but not its cancellation:
-	// when the request context ends, the socket is closed with 1001 first.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
 	c := newConn(&t.cfg, ws, exec, r, cancel)
-	if !t.track(c) {
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if !t.track(c, srv) || r.Context().Err() != nil {
 		c.close(CloseGoingAway, "going away")
 	}
-	defer t.untrack(c)
-	stop := context.AfterFunc(r.Context(), func() { c.close(CloseGoingAway, "going away") })
-	defer stop()
+	go t.serve(ctx, c)
+}
 
+// serve runs c until it closes; it is the connection's reader goroutine.
+func (t *Transport) serve(ctx context.Context, c *conn) {
+	defer t.active.Done()
+	defer t.untrack(c)
 	c.serve(ctx)
 }
 
@@ -101,15 +120,8 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 func (t *Transport) Shutdown(ctx context.Context) error {
 	t.mu.Lock()
 	t.shutdown = true
-	conns := make([]*conn, 0, len(t.conns))
-	for c := range t.conns {
-		conns = append(conns, c)
-	}
 	t.mu.Unlock()
-
-	for _, c := range conns {
-		c.close(CloseGoingAway, "going away")
-	}
+	t.closeAll(nil)
 
 	done := make(chan struct{})
 	go func() {
@@ -144,17 +156,27 @@ func (t *Transport) enter() bool {
 	return true
 }
 
-// track registers c for Shutdown; it reports false if shutdown has begun.
-func (t *Transport) track(c *conn) bool {
+// track registers c, accepted by srv (nil if unknown), for Shutdown; it
+// reports false if shutdown has begun. The first connection a server
+// accepts makes that server's Shutdown close the sockets it accepted:
+// net/http leaves hijacked connections alone.
+func (t *Transport) track(c *conn, srv *http.Server) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.shutdown {
 		return false
 	}
 	if t.conns == nil {
-		t.conns = make(map[*conn]struct{})
+		t.conns = make(map[*conn]*http.Server)
 	}
-	t.conns[c] = struct{}{}
+	t.conns[c] = srv
+	if _, ok := t.servers[srv]; !ok && srv != nil {
+		if t.servers == nil {
+			t.servers = make(map[*http.Server]struct{})
+		}
+		t.servers[srv] = struct{}{}
+		srv.RegisterOnShutdown(func() { t.closeAll(srv) })
+	}
 	return true
 }
 
@@ -162,6 +184,23 @@ func (t *Transport) untrack(c *conn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.conns, c)
+}
+
+// closeAll closes with 1001 every open socket that srv accepted, or every
+// one if srv is nil.
+func (t *Transport) closeAll(srv *http.Server) {
+	t.mu.Lock()
+	conns := make([]*conn, 0, len(t.conns))
+	for c, s := range t.conns {
+		if srv == nil || s == srv {
+			conns = append(conns, c)
+		}
+	}
+	t.mu.Unlock()
+
+	for _, c := range conns {
+		c.close(CloseGoingAway, "going away")
+	}
 }
 
 // headerHasToken reports whether the comma-separated header contains token,

@@ -712,8 +712,8 @@ func TestClientDisconnectCancelsOperations(t *testing.T) {
 	require.NoError(t, c.ws.CloseNow())
 	b.expectCancelled(t, "forever")
 
-	// Shutdown returns once every Do has returned, and Do returns only
-	// after all of its connection's goroutines have exited.
+	// Shutdown returns once all of every connection's goroutines have
+	// exited.
 	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
 	defer cancel()
 	require.NoError(t, b.transport.Shutdown(ctx))
@@ -743,20 +743,35 @@ func TestShutdownCloses1001(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 }
 
+// A request whose context has already ended (the server's BaseContext,
+// cancelled on shutdown) gets its socket closed at once.
 func TestRequestContextCancellationCloses1001(t *testing.T) {
 	t.Parallel()
 	base, cancelBase := context.WithCancel(context.Background())
-	defer cancelBase()
+	cancelBase()
 	b := setupServer(t, wstransport.Config{}, func(s *httptest.Server) {
 		s.Config.BaseContext = func(net.Listener) context.Context { return base }
 		s.Start()
 	})
 	c := b.dial(t)
+	c.expectClose(websocket.StatusGoingAway, "going away")
+}
+
+// Do returns once the socket is set up, so the request's context ends then;
+// the socket lives on, and it is the http.Server's Shutdown that closes it.
+func TestServerShutdownCloses1001(t *testing.T) {
+	t.Parallel()
+	b := setup(t, wstransport.Config{})
+	c := b.dial(t)
 	c.init("")
 	c.subscribe("1", "subscription { forever }")
 	c.expect("next", "1", `{"data":{"forever":0}}`)
+	c.send(wireMsg{Type: "ping"})
+	c.expect("pong", "", "")
 
-	cancelBase()
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
+	require.NoError(t, b.server.Config.Shutdown(ctx))
 	c.expectClose(websocket.StatusGoingAway, "going away")
 	b.expectCancelled(t, "forever")
 }

@@ -30,6 +30,7 @@ import (
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/database"
 	"frontdesk/internal/logging"
+	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pgembed"
 	"frontdesk/internal/pipeline"
@@ -242,6 +243,7 @@ func (a *App) Build(ctx context.Context) error {
 	}
 	a.Endpoint = graph.NewEndpoint(&graph.Resolver{
 		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), ConvSvc: a.Conversations, Hub: a.Hub, Pipeline: a.Pipeline,
+		MetricsSvc:   metrics.NewService(a.DB.Bun),
 		EventLoaders: graph.NewEventLoaders(ctx, a.DB.Bun),
 	}, a.DB.Bun, a.Organizations, graph.Options{
 		Production: a.Config.Production(), AllowedOrigins: a.Config.AllowedOrigins,

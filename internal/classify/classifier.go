@@ -52,10 +52,12 @@ type Result struct {
 
 // Classifier classifies messages. It is immutable and safe for concurrent use.
 type Classifier struct {
-	intent *linearModel
-	lang   *linearModel
-	lex    *lexicon
-	pool   sync.Pool
+	intent  *linearModel
+	lang    *linearModel
+	lex     *lexicon
+	neutral wordSet // names and codes the language model ignores
+	enWords wordSet // the English word list, for the short-text prior
+	pool    sync.Pool
 }
 
 type scratch struct {
@@ -93,6 +95,11 @@ func build() (*Classifier, error) {
 		return nil, err
 	}
 	lex := compileLexicon()
+	lists, err := languageWords()
+	if err != nil {
+		return nil, err
+	}
+	neutral := neutralWords(examples, lists)
 	var t text
 	intentSamples := make([]sample, 0, len(examples))
 	langSamples := make([]sample, 0, len(examples)+2000)
@@ -102,18 +109,21 @@ func build() (*Classifier, error) {
 			feats: intentFeatures(nil, &t, lex.match(&t)),
 			class: intentIndex(e.Intent),
 		})
-		if t.letters > 0 {
-			langSamples = append(langSamples, sample{
-				feats: languageFeatures(nil, &t),
-				class: languageIndex(e.Language),
-			})
+		if f := languageFeatures(nil, &t, neutral); t.letters > 0 && len(f) > 1 {
+			langSamples = append(langSamples, sample{feats: f, class: languageIndex(e.Language)})
 		}
 	}
-	langSamples = append(langSamples, langExtraSamples()...)
+	langSamples = append(langSamples, langExtraSamples(lists, neutral)...)
+	enWords := wordSet{}
+	for _, w := range lists[languageIndex("en")] {
+		enWords[hashBytes(kindWord, []byte(w))] = struct{}{}
+	}
 	c := &Classifier{
-		intent: train(intentSamples, numIntents, intentConfig),
-		lang:   train(langSamples, numLanguages, langConfig),
-		lex:    lex,
+		intent:  train(intentSamples, numIntents, intentConfig),
+		lang:    train(langSamples, numLanguages, langConfig),
+		lex:     lex,
+		neutral: neutral,
+		enWords: enWords,
 	}
 	c.pool.New = func() any { return &scratch{feats: make([]uint32, 0, 512)} }
 	return c, nil
@@ -138,7 +148,14 @@ func trainingExamples() ([]Example, error) {
 
 // Classify classifies one message. Any string is accepted, including empty
 // strings and invalid UTF-8.
-func (c *Classifier) Classify(s string) Result {
+func (c *Classifier) Classify(s string) Result { return c.classify(s, true) }
+
+// ClassifyCustomer classifies a customer's message: the staff intents
+// (stock_query, shift_swap, policy_question, approval_request) are not
+// considered, since only employees ask those, in the staff chat.
+func (c *Classifier) ClassifyCustomer(s string) Result { return c.classify(s, false) }
+
+func (c *Classifier) classify(s string, staffIntents bool) Result {
 	sc := c.pool.Get().(*scratch)
 	defer c.pool.Put(sc)
 	t := &sc.t
@@ -153,6 +170,21 @@ func (c *Classifier) Classify(s string) Result {
 	} else {
 		sc.feats = intentFeatures(sc.feats[:0], t, cats)
 		c.intent.probabilities(sc.feats, sc.probs[:])
+		if !staffIntents {
+			// Renormalise over the intents a customer can have.
+			sum := 0.0
+			for k := range sc.probs {
+				if isStaffIntent(allIntents[k]) {
+					sc.probs[k] = 0
+				}
+				sum += sc.probs[k]
+			}
+			if sum > 0 {
+				for k := range sc.probs {
+					sc.probs[k] /= sum
+				}
+			}
+		}
 		best := 0
 		for k, p := range sc.probs {
 			if p > sc.probs[best] {
@@ -162,6 +194,17 @@ func (c *Classifier) Classify(s string) Result {
 		res.Intent, res.Confidence = allIntents[best], sc.probs[best]
 		if res.Confidence < minConfidence {
 			res.Intent = IntentUnclear
+		}
+		// An explicit request for a person or for money back decides the
+		// intent when the model is unsure: these must never be lost in a
+		// clarifying question.
+		if res.Intent == IntentUnclear || res.Confidence < ConfidenceThreshold {
+			switch {
+			case cats&catHuman != 0:
+				res.Intent, res.Confidence = IntentHumanRequest, ConfidenceThreshold
+			case cats&catRefund != 0:
+				res.Intent, res.Confidence = IntentRefundRequest, ConfidenceThreshold
+			}
 		}
 	}
 	c.applyRules(s, t, cats, &res)
@@ -212,4 +255,8 @@ func (c *Classifier) applyRules(raw string, t *text, cats category, res *Result)
 	default:
 		res.CustomerType = CustomerUnknown
 	}
+}
+
+func isStaffIntent(i Intent) bool {
+	return i == IntentStockQuery || i == IntentShiftSwap || i == IntentPolicyQuestion || i == IntentApprovalRequest
 }

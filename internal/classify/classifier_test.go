@@ -137,6 +137,51 @@ func TestClassifyLanguage(t *testing.T) {
 	}
 }
 
+// Short messages: one or two words carry little n-gram evidence, so these
+// lean on the word lists (words/) and, for English, on the short-text prior.
+// "before" was once detected as Italian in production.
+func TestClassifyLanguageShort(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tests := map[string][]string{
+		"en": {"before", "ok", "OK", "ok?", "thanks", "Thanks!", "hello", "yes", "no", "price?", "help", "no thanks", "sure", "later", "cheers"},
+		"ru": {"да", "нет", "спасибо", "привет", "цена?", "понятно", "хорошо", "ок", "privet", "spasibo"},
+		"uk": {"дякую", "привіт", "ні", "добре", "ціна?", "гаразд", "якось так"},
+		"es": {"gracias", "hola", "vale", "sí", "precio?", "buenas", "ok gracias"},
+		"pt": {"obrigado", "olá", "sim", "valeu", "tchau", "beleza", "ok obrigado"},
+		"de": {"danke", "ja", "nein", "hallo", "tschüss", "servus", "genau", "passt", "ok danke"},
+		"fr": {"merci", "bonjour", "oui", "salut", "bonsoir", "d'accord", "ok merci"},
+		"it": {"grazie", "ciao", "sì", "buongiorno", "perfetto", "prego", "ok grazie"},
+		"tr": {"merhaba", "evet", "hayır", "teşekkürler", "tamam", "selam", "sağol"},
+		"ar": {"شكرا", "نعم", "مرحبا"},
+	}
+	for lang, texts := range tests {
+		for _, s := range texts {
+			assert.Equal(t, lang, b.c.Classify(s).Language, "language of %q", s)
+		}
+	}
+}
+
+// Names and codes that the training messages of many languages share
+// (SKU, Oslo) are no evidence of any language: the other words decide, and a
+// message of nothing else falls back to English.
+func TestClassifyLanguageNames(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tests := []struct{ text, lang string }{
+		{"was kostet das Sofa Oslo in Grau?", "de"},
+		{"quanto costa il divano Oslo?", "it"},
+		{"cuánto cuesta el sofá Oslo", "es"},
+		{"combien coûte le canapé Oslo ?", "fr"},
+		{"quanto custa o SKU 4471?", "pt"},
+		{"скільки залишилось sku 4471?", "uk"},
+		{"SKU 4471", "en"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.lang, b.c.Classify(tt.text).Language, "language of %q", tt.text)
+	}
+}
+
 func TestClassifyRules(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -8,16 +8,17 @@
 // The classifier needs nothing outside the binary. Its corpus of labelled
 // example messages (testdata/train/*.tsv) is compiled in with go:embed and the
 // two linear models (language and intent) are trained from it the first time
-// New is called; training is deterministic, takes well under 200 ms and is
+// New is called; training is deterministic, takes about 200 ms and is
 // done once per process.
 //
 // The intent model is a softmax regression over hashed character 2-4-grams
 // and word uni/bigrams of the folded text, plus multilingual cue features
 // (concepts.go: "cancel", "delivered", "shift"... in all ten languages) that let
 // the languages with fewer examples borrow from the others. Language detection
-// is script rules plus a second softmax model (language.go). Escalation,
-// urgency, sensitive flags and customer type come from documented keyword
-// lexicons (lexicon.go) combined with the intent (Classifier.applyRules).
+// is script rules plus a second softmax model (language.go) that also learns
+// from lists of frequent words per language (words/*.txt, compiled in too).
+// Escalation, urgency, sensitive flags and customer type come from documented
+// keyword lexicons (lexicon.go) combined with the intent (Classifier.applyRules).
 //
 // A Classifier is immutable after New and safe for concurrent use.
 package classify

@@ -134,8 +134,9 @@ func intentFeatures(dst []uint32, t *text, cats category) []uint32 {
 }
 
 // languageFeatures appends the hashed features of the language model: every
-// word and its character 1-4-grams.
-func languageFeatures(dst []uint32, t *text) []uint32 {
+// word and its character 1-4-grams, except words in neutral (names and
+// codes shared by many languages, see neutralWords).
+func languageFeatures(dst []uint32, t *text, neutral wordSet) []uint32 {
 	dst = append(dst, hashBytes(kindBias, nil))
 	b := t.lang
 	for i := 0; i < len(b)-1; {
@@ -147,8 +148,10 @@ func languageFeatures(dst []uint32, t *text) []uint32 {
 			break
 		}
 		if j > i+1 {
-			dst = append(dst, hashBytes(kindWord, b[i+1:j]))
-			dst = charNgrams(dst, b[i:j+1], 1, 4)
+			if h := hashBytes(kindWord, b[i+1:j]); !neutral.has(h) {
+				dst = append(dst, h)
+				dst = charNgrams(dst, b[i:j+1], 1, 4)
+			}
 		}
 		i = j
 	}

@@ -95,8 +95,8 @@ var lexiconSource = []struct {
 
 	// Requests for a person.
 	{catHuman, "en", `human|real person|a person|actual person|manager|operator|speak to someone|talk to someone|speak to the owner|call me back|customer support staff|live agent|an agent`},
-	{catHuman, "ru", `менеджер*|оператор*|живым человеком|живой человек|живого человека|с человеком|дайте человека|администратор*|руководител*|директор*|живой сотрудник|живым сотрудником|перезвоните мне|перезвонит`},
-	{catHuman, "uk", `менеджер*|оператор*|живою людиною|жива людина|живий співробітник|дайте людину|адміністратор*|керівник*|передзвоніть мені|передзвонить`},
+	{catHuman, "ru", `позовите человека|позови человека|позвать человека|человека позовите|нужен человек|хочу человека|переключите на человека|соедините с человеком|поговорить с человеком|менеджер*|оператор*|живым человеком|живой человек|живого человека|с человеком|дайте человека|администратор*|руководител*|директор*|живой сотрудник|живым сотрудником|перезвоните мне|перезвонит`},
+	{catHuman, "uk", `покличте людину|поклич людину|покликати людину|поговорити з людиною|з живою людиною|менеджер*|оператор*|живою людиною|жива людина|живий співробітник|дайте людину|адміністратор*|керівник*|передзвоніть мені|передзвонить`},
 	{catHuman, "es", `persona|humano|encargado|agente|gerente|operador*|alguien real|alguien del equipo`},
 	{catHuman, "pt", `pessoa|humano|gerente|atendente|supervisor|alguém de verdade|alguém da equipe`},
 	{catHuman, "de", `mensch|menschen|mitarbeiter|filialleiter|vorgesetzt*|echte person|echten menschen|jemand aus dem team`},

@@ -398,6 +398,23 @@ func (s *Service) Close(ctx context.Context, conversationID uuid.UUID) (*Convers
 	}
 	return s.change(ctx, p, conversationID, func(ctx context.Context, tx bun.Tx, c *Conversation) (*eventlog.Event, error) {
 		c.Status = StatusClosed
+		// Closing ends the scenario the conversation was in.
+		var runs []struct {
+			ID       uuid.UUID `bun:"id"`
+			Scenario string    `bun:"scenario"`
+		}
+		err := tx.NewRaw(`UPDATE scenario_runs SET outcome = 'CLOSED', finished_at = now(), updated_at = now()
+			WHERE conversation_id = ? AND outcome IS NULL RETURNING id, scenario`, c.ID).Scan(ctx, &runs)
+		if err != nil {
+			return nil, fmt.Errorf("close scenario run: %w", err)
+		}
+		for _, r := range runs {
+			err := eventlog.Append(ctx, tx, &eventlog.Event{OrganizationID: c.OrganizationID, ConversationID: &c.ID, Type: eventlog.ScenarioFinished, Private: true,
+				Payload: eventlog.Payload(map[string]any{"runId": r.ID, "scenario": r.Scenario, "outcome": "CLOSED"})})
+			if err != nil {
+				return nil, err
+			}
+		}
 		return &eventlog.Event{Type: eventlog.ConversationClosed}, nil
 	}, "status")
 }

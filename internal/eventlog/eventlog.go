@@ -51,6 +51,15 @@ const (
 	ClarificationAsked Type = "CLARIFICATION_ASKED"
 	// ContactOptedOut records a "stop": no more follow-ups for the contact.
 	ContactOptedOut Type = "CONTACT_OPTED_OUT"
+	// ScenarioStarted, ScenarioUpdated and ScenarioFinished trace a
+	// scenario run; metrics read completion and outcomes from them.
+	ScenarioStarted  Type = "SCENARIO_STARTED"
+	ScenarioUpdated  Type = "SCENARIO_UPDATED"
+	ScenarioFinished Type = "SCENARIO_FINISHED"
+	// LeadUpdated records a lead's new fields or status.
+	LeadUpdated Type = "LEAD_UPDATED"
+	// MeetingBooked records a booked call or appointment.
+	MeetingBooked Type = "MEETING_BOOKED"
 )
 
 // Event is one row of the log.

@@ -37,8 +37,9 @@ type Entities struct {
 }
 
 // ClassifyText classifies text as the pipeline would for the caller's
-// organisation, so admins can test their setup. channel is informational.
-func (p *Processor) ClassifyText(ctx context.Context, text string, _ *channel.Kind) (*Classification, error) {
+// organisation, so admins can test their setup. On the STAFF channel the
+// employees' intents are considered too, as in the staff chat.
+func (p *Processor) ClassifyText(ctx context.Context, text string, kind *channel.Kind) (*Classification, error) {
 	pr, err := auth.Require(ctx, auth.Admins...)
 	if err != nil {
 		return nil, err
@@ -52,7 +53,11 @@ func (p *Processor) ClassifyText(ctx context.Context, text string, _ *channel.Ki
 		return nil, fmt.Errorf("load organization: %w", err)
 	}
 	ents := extract.Extract(text, extractOptions(org, p.Now()))
-	return &Classification{Result: p.classifier.Classify(text), Entities: firstEntities(ents)}, nil
+	res := p.classifier.ClassifyCustomer(text)
+	if kind != nil && *kind == channel.Staff {
+		res = p.classifier.Classify(text)
+	}
+	return &Classification{Result: res, Entities: firstEntities(ents)}, nil
 }
 
 // extractOptions sets the extractor up for an organisation.

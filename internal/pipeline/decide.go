@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/classify"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
+	"frontdesk/internal/extract"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/replies"
 )
@@ -22,7 +23,12 @@ import (
 // at once; a "stop" ends follow-ups; uncertainty climbs the fallback ladder;
 // then the intent's own handling.
 func (t *turn) run(ctx context.Context) error {
-	t.res = t.p.classifier.Classify(t.msg.Text)
+	if t.conv.IsStaff() {
+		t.res = t.p.classifier.Classify(t.msg.Text)
+	} else {
+		t.res = t.p.classifier.ClassifyCustomer(t.msg.Text)
+	}
+	t.ents = extract.Extract(t.msg.Text, extractOptions(t.org, t.now))
 	t.lang = t.replyLanguage()
 	t.events = append(t.events, &eventlog.Event{
 		OrganizationID: t.conv.OrganizationID, ConversationID: &t.conv.ID, MessageID: &t.msg.ID,
@@ -85,6 +91,23 @@ func (t *turn) escalation() (string, bool) {
 			return "health or safety", true
 		}
 	}
+	if isDispute(t.res.Intent) {
+		if lim := r.OrderValueAbove; lim != nil {
+			for _, a := range t.ents.Amounts {
+				cur := a.Currency
+				if cur == "" {
+					cur = t.org.Currency
+				}
+				if cur == lim.Currency && a.Amount > lim.Amount {
+					return "dispute over an order above the value limit", true
+				}
+			}
+		} else if t.res.Escalate {
+			// No limit configured: the classifier's defaults judge the
+			// order expensive.
+			return "dispute over an expensive order", true
+		}
+	}
 	text := strings.ToLower(t.msg.Text)
 	for _, k := range r.Keywords {
 		if k = strings.ToLower(strings.TrimSpace(k)); k != "" && strings.Contains(text, k) {
@@ -114,6 +137,11 @@ func (t *turn) optOut(ctx context.Context) error {
 		return fmt.Errorf("opt out: %w", err)
 	}
 	t.events = append(t.events, &eventlog.Event{OrganizationID: t.conv.OrganizationID, ConversationID: &t.conv.ID, MessageID: &t.msg.ID, Type: eventlog.ContactOptedOut})
+	if t.active != nil {
+		if err := t.finishRun(ctx, t.active, OutcomeAbandoned); err != nil {
+			return err
+		}
+	}
 	t.say(replies.StopConfirmed, nil)
 	return nil
 }
@@ -132,6 +160,11 @@ func (t *turn) handOff(ctx context.Context, reason string, key replies.Key) erro
 	assignee, err := t.route(ctx, organization.ScenarioReception)
 	if err != nil {
 		return err
+	}
+	if t.active != nil {
+		if err := t.finishRun(ctx, t.active, OutcomeHandedOff); err != nil {
+			return err
+		}
 	}
 	ev, err := conversation.HandOffTx(ctx, t.tx, t.p.jobs, t.conv, reason, assignee)
 	if err != nil {
@@ -237,4 +270,13 @@ var stopPhrases = []string{
 	"schreiben sie mir nicht", "nicht mehr schreiben", "abmelden",
 	"ne m'écrivez plus", "arrêtez de m'écrire", "non scrivetemi", "smettete di scrivere",
 	"yazmayın", "bana yazmayın", "توقف", "لا تراسلني",
+}
+
+// isDispute reports intents that complain about an order or ask money back.
+func isDispute(i classify.Intent) bool {
+	switch i {
+	case classify.IntentComplaint, classify.IntentOrderDamaged, classify.IntentOrderNotReceived, classify.IntentOrderDelayed:
+		return true
+	}
+	return false
 }

@@ -21,13 +21,17 @@ import (
 	"frontdesk/internal/classify"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
+	"frontdesk/internal/extract"
 	"frontdesk/internal/organization"
 	"frontdesk/jobs"
 )
 
 // Classifier labels a message (classify.Classifier).
 type Classifier interface {
+	// Classify considers every intent (the staff chat).
 	Classify(text string) classify.Result
+	// ClassifyCustomer leaves out the employees' intents.
+	ClassifyCustomer(text string) classify.Result
 }
 
 // Processor runs the pipeline.
@@ -104,9 +108,12 @@ type turn struct {
 	org      *organization.Organization
 	settings organization.Settings
 	res      classify.Result
-	lang     string
-	now      time.Time
-	events   []*eventlog.Event
+	ents     extract.Entities
+	// active is the conversation's unfinished scenario run, if any.
+	active *Run
+	lang   string
+	now    time.Time
+	events []*eventlog.Event
 	// replies to send, in order; the disclosure line goes first on first contact.
 	replies []reply
 }
@@ -129,5 +136,9 @@ func (p *Processor) load(ctx context.Context, tx bun.Tx, msg *conversation.Messa
 	if err != nil {
 		return nil, err
 	}
-	return &turn{p: p, tx: tx, msg: msg, conv: conv, contact: contact, org: org, settings: org.Settings.Effective(), now: p.Now()}, nil
+	active, err := activeRun(ctx, tx, conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &turn{p: p, tx: tx, msg: msg, conv: conv, contact: contact, org: org, settings: org.Settings.Effective(), active: active, now: p.Now()}, nil
 }
