@@ -1,0 +1,225 @@
+package lead
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"frontdesk/internal/apperror"
+	"frontdesk/internal/organization"
+)
+
+// Defaults and bounds of [Settings].
+const (
+	DefaultQualifyWithinDays = 30
+	DefaultSlotMinutes       = 30
+	MaxPriceItems            = 200
+	MaxKeywords              = 50
+	MaxConsultationHours     = 50
+)
+
+// PriceItem is one line of the price list: what a price question about any
+// of its keywords (or its name) is answered with.
+type PriceItem struct {
+	Name string `json:"name"`
+	// Keywords are matched case-insensitively at the start of a word, in
+	// whatever languages the organisation writes them: ["таргет",
+	// "target", "таргетированная реклама"]. The name is always a keyword.
+	Keywords  []string `json:"keywords,omitempty"`
+	PriceFrom float64  `json:"priceFrom"`
+	// PriceTo is the top of a range; nil quotes "from PriceFrom".
+	PriceTo  *float64 `json:"priceTo,omitempty"`
+	Currency string   `json:"currency"`
+}
+
+// Settings are one organisation's lead qualification rules. The zero value
+// of QualifyWithinDays and SlotMinutes means the default (see Effective).
+type Settings struct {
+	PriceList []PriceItem
+	// MinimumBudget is the smallest budget that qualifies, in the
+	// organisation's currency; nil qualifies any budget.
+	MinimumBudget *organization.Money
+	// QualifyWithinDays: a lead qualifies only if it wants to start within
+	// this many days of today.
+	QualifyWithinDays int
+	// ConsultationHours are the windows calls may be booked in, in the
+	// organisation's time zone. None: no slots are offered.
+	ConsultationHours []organization.BusinessHours
+	// SlotMinutes is the length of one call.
+	SlotMinutes int
+	// UpdatedAt is when the settings were last saved (zero for defaults).
+	UpdatedAt time.Time
+}
+
+// Effective returns the settings with defaults filled in.
+func (s Settings) Effective() Settings {
+	if s.QualifyWithinDays == 0 {
+		s.QualifyWithinDays = DefaultQualifyWithinDays
+	}
+	if s.SlotMinutes == 0 {
+		s.SlotMinutes = DefaultSlotMinutes
+	}
+	if s.PriceList == nil {
+		s.PriceList = []PriceItem{}
+	}
+	if s.ConsultationHours == nil {
+		s.ConsultationHours = []organization.BusinessHours{}
+	}
+	return s
+}
+
+var (
+	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
+	clockRe    = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
+)
+
+// Validate checks the settings; it returns an INVALID_INPUT *apperror.Error
+// naming the field at fault.
+func (s Settings) Validate() error {
+	if len(s.PriceList) > MaxPriceItems {
+		return apperror.Invalid("priceList", "at most %d price items", MaxPriceItems)
+	}
+	for i, it := range s.PriceList {
+		if n := utf8.RuneCountInString(strings.TrimSpace(it.Name)); n < 1 || n > 200 {
+			return apperror.Invalid("priceList", "item %d: the name must be 1 to 200 characters", i+1)
+		}
+		if len(it.Keywords) > MaxKeywords {
+			return apperror.Invalid("priceList", "item %d: at most %d keywords", i+1, MaxKeywords)
+		}
+		for _, k := range it.Keywords {
+			if n := utf8.RuneCountInString(strings.TrimSpace(k)); n < 2 || n > 100 {
+				return apperror.Invalid("priceList", "item %d: keywords must be 2 to 100 characters", i+1)
+			}
+		}
+		if !currencyRe.MatchString(it.Currency) {
+			return apperror.Invalid("priceList", "item %d: currency must be an ISO 4217 code like EUR", i+1)
+		}
+		if !(it.PriceFrom >= 0) || it.PriceFrom > 1e12 {
+			return apperror.Invalid("priceList", "item %d: the price must be zero or more", i+1)
+		}
+		if it.PriceTo != nil && (!(*it.PriceTo >= it.PriceFrom) || *it.PriceTo > 1e12) {
+			return apperror.Invalid("priceList", "item %d: the top of the range must not be below its start", i+1)
+		}
+	}
+	if m := s.MinimumBudget; m != nil {
+		if !(m.Amount >= 0) || m.Amount > 1e12 || !currencyRe.MatchString(m.Currency) {
+			return apperror.Invalid("minimumBudget", "a non-negative amount with an ISO 4217 currency")
+		}
+	}
+	if s.QualifyWithinDays < 0 || s.QualifyWithinDays > 365 {
+		return apperror.Invalid("qualifyWithinDays", "between 1 and 365 days")
+	}
+	if s.SlotMinutes != 0 && (s.SlotMinutes < 5 || s.SlotMinutes > 480) {
+		return apperror.Invalid("slotMinutes", "between 5 and 480 minutes")
+	}
+	if len(s.ConsultationHours) > MaxConsultationHours {
+		return apperror.Invalid("consultationHours", "at most %d windows", MaxConsultationHours)
+	}
+	for i, h := range s.ConsultationHours {
+		if h.Weekday < 1 || h.Weekday > 7 || !clockRe.MatchString(h.Opens) || !clockRe.MatchString(h.Closes) || h.Opens >= h.Closes {
+			return apperror.Invalid("consultationHours", "window %d: weekday 1-7 (Monday = 1) and opens < closes as HH:MM", i+1)
+		}
+	}
+	return nil
+}
+
+// settingsRow is the lead_settings table.
+type settingsRow struct {
+	bun.BaseModel `bun:"table:lead_settings"`
+
+	OrganizationID        uuid.UUID                    `bun:"organization_id,pk,type:uuid"`
+	PriceList             []PriceItem                  `bun:"price_list,type:jsonb"`
+	MinimumBudgetAmount   *float64                     `bun:"minimum_budget_amount"`
+	MinimumBudgetCurrency *string                      `bun:"minimum_budget_currency"`
+	QualifyWithinDays     int                          `bun:"qualify_within_days"`
+	ConsultationHours     []organization.BusinessHours `bun:"consultation_hours,type:jsonb"`
+	SlotMinutes           int                          `bun:"slot_minutes"`
+	UpdatedAt             time.Time                    `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
+}
+
+// Load returns orgID's settings with defaults filled in; an organisation
+// that never saved any gets the defaults.
+func Load(ctx context.Context, db bun.IDB, orgID uuid.UUID) (Settings, error) {
+	row := new(settingsRow)
+	err := db.NewSelect().Model(row).Where("organization_id = ?", orgID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Settings{}.Effective(), nil
+	}
+	if err != nil {
+		return Settings{}, fmt.Errorf("load lead settings: %w", err)
+	}
+	s := Settings{
+		PriceList: row.PriceList, QualifyWithinDays: row.QualifyWithinDays,
+		ConsultationHours: row.ConsultationHours, SlotMinutes: row.SlotMinutes, UpdatedAt: row.UpdatedAt,
+	}
+	if row.MinimumBudgetAmount != nil && row.MinimumBudgetCurrency != nil {
+		s.MinimumBudget = &organization.Money{Amount: *row.MinimumBudgetAmount, Currency: *row.MinimumBudgetCurrency}
+	}
+	return s.Effective(), nil
+}
+
+// Save validates s and stores it as orgID's settings, returning them as
+// stored (defaults filled in).
+func Save(ctx context.Context, db bun.IDB, orgID uuid.UUID, s Settings) (Settings, error) {
+	if err := s.Validate(); err != nil {
+		return Settings{}, err
+	}
+	s = s.Effective()
+	for i := range s.PriceList {
+		s.PriceList[i].Name = strings.TrimSpace(s.PriceList[i].Name)
+	}
+	row := &settingsRow{
+		OrganizationID: orgID, PriceList: s.PriceList, QualifyWithinDays: s.QualifyWithinDays,
+		ConsultationHours: s.ConsultationHours, SlotMinutes: s.SlotMinutes,
+	}
+	if m := s.MinimumBudget; m != nil {
+		row.MinimumBudgetAmount, row.MinimumBudgetCurrency = &m.Amount, &m.Currency
+	}
+	_, err := db.NewInsert().Model(row).
+		On("CONFLICT (organization_id) DO UPDATE").
+		Set("price_list = EXCLUDED.price_list").
+		Set("minimum_budget_amount = EXCLUDED.minimum_budget_amount").
+		Set("minimum_budget_currency = EXCLUDED.minimum_budget_currency").
+		Set("qualify_within_days = EXCLUDED.qualify_within_days").
+		Set("consultation_hours = EXCLUDED.consultation_hours").
+		Set("slot_minutes = EXCLUDED.slot_minutes").
+		Set("updated_at = now()").
+		Returning("updated_at").Exec(ctx)
+	if err != nil {
+		return Settings{}, fmt.Errorf("save lead settings: %w", err)
+	}
+	s.UpdatedAt = row.UpdatedAt
+	return s, nil
+}
+
+// MatchPrice returns the price item a text asks about: the one with the
+// longest keyword (or name) found at the start of a word of text,
+// case-insensitively, so "таргет" matches "таргета" and "таргетированную"
+// but not "претаргет". Ties go to the earlier item.
+func MatchPrice(s Settings, text string) (PriceItem, bool) {
+	norm := normalize(text)
+	best, bestLen := -1, 0
+	for i, it := range s.PriceList {
+		for _, k := range append([]string{it.Name}, it.Keywords...) {
+			k = normalize(k)
+			if k == "" || len(k) <= bestLen {
+				continue
+			}
+			if hasPrefixWord(norm, k) {
+				best, bestLen = i, len(k)
+			}
+		}
+	}
+	if best < 0 {
+		return PriceItem{}, false
+	}
+	return s.PriceList[best], true
+}
