@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -103,17 +104,27 @@ func loadOptional[V any](ctx context.Context, l *dataloadgen.Loader[uuid.UUID, *
 
 type loadersKey struct{}
 
-// WithLoaders puts fresh loaders into each request's context.
+// lazyLoaders builds a request's loaders on first use: most idle
+// WebSockets never need them, and a thousand sockets should not carry a
+// thousand sets.
+type lazyLoaders struct {
+	get func() *Loaders
+}
+
+// WithLoaders gives each request (or WebSocket) its own loaders.
 func WithLoaders(db bun.IDB, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := NewLoaders(db, !isWebSocket(r))
+		cache := !isWebSocket(r)
+		l := &lazyLoaders{get: sync.OnceValue(func() *Loaders { return NewLoaders(db, cache) })}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadersKey{}, l)))
 	})
 }
 
 func loadersFrom(ctx context.Context) *Loaders {
-	l, _ := ctx.Value(loadersKey{}).(*Loaders)
-	return l
+	if l, ok := ctx.Value(loadersKey{}).(*lazyLoaders); ok {
+		return l.get()
+	}
+	return nil
 }
 
 // prefetch loads every key of a page in one batch before gqlgen resolves
