@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -43,6 +44,11 @@ func (t *turn) run(ctx context.Context) error {
 	if t.res.Intent == classify.IntentNotInterested && t.contact != nil && isStop(t.msg.Text) {
 		return t.optOut(ctx)
 	}
+	if t.active != nil && t.active.Scenario == organization.ScenarioLeadQualification {
+		// Inside a scenario, answers are read by the scenario, whatever
+		// the classifier makes of them.
+		return t.stepLead(ctx)
+	}
 	if t.res.Intent == classify.IntentUnclear || t.res.Confidence < t.settings.ConfidenceThreshold {
 		return t.clarifyOrHandOff(ctx)
 	}
@@ -51,6 +57,11 @@ func (t *turn) run(ctx context.Context) error {
 	case classify.IntentGreeting:
 		t.say(replies.Greeting, nil)
 		return nil
+	case classify.IntentPriceInquiry, classify.IntentQuoteRequest:
+		if !t.conv.IsStaff() {
+			return t.startLead(ctx)
+		}
+		return t.handOff(ctx, "no automated scenario for "+string(t.res.Intent), replies.Handoff)
 	default:
 		// No automated scenario handles this intent yet: a person answers,
 		// with everything the bot learnt in the summary.
@@ -149,15 +160,34 @@ func (t *turn) optOut(ctx context.Context) error {
 // handOff tells the customer a person takes over, gives the conversation
 // to the routed team member, and leaves the team a summary.
 func (t *turn) handOff(ctx context.Context, reason string, key replies.Key) error {
-	if t.settings.OpenAt(t.now, t.location()) {
+	scenario := organization.ScenarioReception
+	if t.active != nil {
+		scenario = t.active.Scenario
+		if t.active.Scenario == organization.ScenarioLeadQualification {
+			state := &leadRun{}
+			if json.Unmarshal(t.active.Fields, state) == nil {
+				t.collected = t.leadSummaryLines(state)
+			}
+		}
+	}
+	return t.handOffTo(ctx, reason, key, scenario, true)
+}
+
+// handOffTo hands off to the person routed for scenario; say tells the
+// customer with key (a scenario that already said its last word passes
+// false).
+func (t *turn) handOffTo(ctx context.Context, reason string, key replies.Key, scenario organization.ScenarioKind, say bool) error {
+	switch {
+	case !say: // the scenario has already told the customer
+	case t.settings.OpenAt(t.now, t.location()):
 		t.say(key, nil)
-	} else {
+	default:
 		t.say(replies.HandoffAfterHours, replies.Params{"opens": t.nextOpening()})
 	}
 	if err := t.sendReplies(ctx); err != nil {
 		return err
 	}
-	assignee, err := t.route(ctx, organization.ScenarioReception)
+	assignee, err := t.route(ctx, scenario)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -41,8 +42,7 @@ type Processor struct {
 	jobs       conversation.Enqueuer
 	notify     conversation.Notifier
 	log        *slog.Logger
-	// Now is the clock; tests fix it.
-	Now func() time.Time
+	clock      atomic.Pointer[func() time.Time]
 	// beforeCommit, when set by tests, runs after all the work is done and
 	// before the transaction commits: returning an error there is a crash
 	// at the worst moment.
@@ -51,8 +51,16 @@ type Processor struct {
 
 // New returns a Processor.
 func New(db *bun.DB, classifier Classifier, jobs conversation.Enqueuer, notify conversation.Notifier, log *slog.Logger) *Processor {
-	return &Processor{db: db, classifier: classifier, jobs: jobs, notify: notify, log: log, Now: time.Now}
+	p := &Processor{db: db, classifier: classifier, jobs: jobs, notify: notify, log: log}
+	p.SetClock(time.Now)
+	return p
 }
+
+// SetClock replaces the clock the pipeline reads "now" from (tests fix it).
+func (p *Processor) SetClock(now func() time.Time) { p.clock.Store(&now) }
+
+// Now is the pipeline's current time.
+func (p *Processor) Now() time.Time { return (*p.clock.Load())() }
 
 // Process handles one inbound message exactly once: everything it decides
 // commits together with the message's processed mark, so a second run
@@ -116,6 +124,8 @@ type turn struct {
 	events []*eventlog.Event
 	// replies to send, in order; the disclosure line goes first on first contact.
 	replies []reply
+	// collected are the scenario's fields, for the hand-off summary.
+	collected []string
 }
 
 type reply struct {

@@ -60,7 +60,7 @@ func activeRun(ctx context.Context, tx bun.Tx, conversationID uuid.UUID) (*Run, 
 
 // startRun begins a run of kind in state.
 func (t *turn) startRun(ctx context.Context, kind organization.ScenarioKind, state string) (*Run, error) {
-	r := &Run{ID: uuid.Must(uuid.NewV7()), OrganizationID: t.conv.OrganizationID, ConversationID: t.conv.ID, Scenario: kind, State: state, Fields: json.RawMessage(`{}`)}
+	r := &Run{ID: uuid.Must(uuid.NewV7()), OrganizationID: t.conv.OrganizationID, ConversationID: t.conv.ID, Scenario: kind, State: state, Fields: json.RawMessage(`{}`), StartedAt: t.now, UpdatedAt: t.now}
 	if _, err := t.tx.NewInsert().Model(r).Returning("started_at, updated_at").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("start scenario run: %w", err)
 	}

@@ -22,6 +22,15 @@ func (t *turn) summary(ctx context.Context, reason string) (string, error) {
 	fmt.Fprintf(&b, "%s\n", replies.Label(lang, replies.LabelHandoffTitle))
 	fmt.Fprintf(&b, "%s: %s\n", replies.Label(lang, replies.LabelReason), reason)
 	fmt.Fprintf(&b, "%s: %s (%.0f%%, %s)\n", replies.Label(lang, replies.LabelIntent), t.res.Intent, t.res.Confidence*100, t.res.Language)
+	if t.active != nil {
+		fmt.Fprintf(&b, "%s: %s\n", replies.Label(lang, replies.LabelScenario), t.active.Scenario)
+	}
+	if len(t.collected) > 0 {
+		fmt.Fprintf(&b, "%s:\n", replies.Label(lang, replies.LabelFields))
+		for _, line := range t.collected {
+			fmt.Fprintf(&b, "  %s\n", line)
+		}
+	}
 	fmt.Fprintf(&b, "%s: %s\n", replies.Label(lang, replies.LabelAsk), t.msg.Text)
 	fmt.Fprintf(&b, "%s:\n", replies.Label(lang, replies.LabelLast))
 	for _, m := range recent {
