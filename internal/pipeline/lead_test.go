@@ -31,7 +31,7 @@ func setupLead(t *testing.T, currency, lang string) *leadWorld {
 	_, _ = s.Invite(org, "MANAGER")
 	to := 90000.0
 	_, err := lead.Save(context.Background(), s.App.DB.Bun, uuid.MustParse(org.ID), lead.Settings{
-		PriceList: []lead.PriceItem{{Name: "Таргет", Keywords: []string{"таргет", "target", "targeting", "таргетированная реклама"}, PriceFrom: 30000, PriceTo: &to, Currency: currency}},
+		PriceList:         []lead.PriceItem{{Name: "Таргет", Keywords: []string{"таргет", "target", "targeting", "таргетированная реклама"}, PriceFrom: 30000, PriceTo: &to, Currency: currency}},
 		MinimumBudget:     &organization.Money{Amount: 100000, Currency: currency},
 		QualifyWithinDays: 30,
 		ConsultationHours: []organization.BusinessHours{{Weekday: 2, Opens: "10:00", Closes: "18:00"}, {Weekday: 3, Opens: "10:00", Closes: "18:00"}, {Weekday: 4, Opens: "10:00", Closes: "18:00"}},
@@ -110,7 +110,9 @@ func (w *leadWorld) runOutcome(t *testing.T, v *apptest.Visitor) string {
 
 func (w *leadWorld) doneRuns(t *testing.T) int {
 	t.Helper()
-	var out struct{ Metrics struct{ RunsDone, Bookings int } }
+	var out struct {
+		Metrics struct{ RunsDone, Bookings int }
+	}
 	w.s.MustDo(w.org.OwnerToken, `query($f: Time!, $t: Time!) { metrics(from: $f, to: $t, scenario: LEAD_QUALIFICATION) { runsDone bookings } }`,
 		// The pipeline's clock is fixed; the log's times are real: a window
 		// around both.
@@ -126,7 +128,7 @@ func TestLeadQualificationRussian(t *testing.T) {
 	r := w.say(t, v, "Сколько стоит таргет?", "")
 	require.Len(t, r, 2)
 	require.Contains(t, r[0].Text, "30\u00a0000") // the price, at once
-	require.Contains(t, r[1].Text, "бюджет")       // then the qualifying questions
+	require.Contains(t, r[1].Text, "бюджет")      // then the qualifying questions
 
 	r = w.say(t, v, "бюджет 200 тысяч в месяц, продаем мебель, хотим начать на следующей неделе, Казань, лучше в WhatsApp", "")
 	l := w.lead(t, v)
