@@ -8,7 +8,9 @@ import (
 
 	"frontdesk/graph/model"
 	"frontdesk/internal/auth"
+	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/lead"
 	"frontdesk/internal/organization"
 )
 
@@ -57,22 +59,7 @@ func prefetchConversationRelations(ctx context.Context, convs []*conversation.Co
 	if l == nil || len(convs) == 0 {
 		return
 	}
-	fields := graphql.CollectFieldsCtx(ctx, nil)
-	var wantContact, wantLast bool
-	for _, edges := range fields {
-		if edges.Name != "edges" {
-			continue
-		}
-		for _, node := range graphql.CollectFields(graphql.GetOperationContext(ctx), edges.Selections, nil) {
-			if node.Name != "node" {
-				continue
-			}
-			for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), node.Selections, nil) {
-				wantContact = wantContact || f.Name == "contact"
-				wantLast = wantLast || f.Name == "lastMessage"
-			}
-		}
-	}
+	want := nodeFields(ctx)
 	var contacts, ids []uuid.UUID
 	for _, c := range convs {
 		ids = append(ids, c.ID)
@@ -80,10 +67,77 @@ func prefetchConversationRelations(ctx context.Context, convs []*conversation.Co
 			contacts = append(contacts, *c.ContactID)
 		}
 	}
-	if wantContact {
+	if want["contact"] {
 		prefetch(ctx, l.Contacts, contacts)
 	}
-	if wantLast {
+	if want["lastMessage"] {
 		prefetch(ctx, l.LastMessages, ids)
 	}
+}
+
+// prefetchLeadRelations loads the conversations and booked meetings of a
+// page of leads, when the query asks for them, in one batch each.
+func prefetchLeadRelations(ctx context.Context, leads []*lead.Lead) {
+	l := loadersFrom(ctx)
+	if l == nil || len(leads) == 0 {
+		return
+	}
+	want := nodeFields(ctx)
+	var convs, ids []uuid.UUID
+	for _, ld := range leads {
+		ids = append(ids, ld.ID)
+		convs = append(convs, ld.ConversationID)
+	}
+	if want["conversation"] {
+		prefetch(ctx, l.Conversations, convs)
+	}
+	if want["meeting"] {
+		prefetch(ctx, l.BookedMeetings, ids)
+	}
+}
+
+// nodeFields names the fields a connection query selects on edges.node.
+func nodeFields(ctx context.Context) map[string]bool {
+	oc := graphql.GetOperationContext(ctx)
+	want := map[string]bool{}
+	for _, edges := range graphql.CollectFieldsCtx(ctx, nil) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(oc, edges.Selections, nil) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, f := range graphql.CollectFields(oc, node.Selections, nil) {
+				want[f.Name] = true
+			}
+		}
+	}
+	return want
+}
+
+// leadPageSize is the page size of the leads query; null means the default.
+// The service checks the range.
+func leadPageSize(first *int) int {
+	if first == nil {
+		return lead.DefaultPageSize
+	}
+	return *first
+}
+
+func leadFilter(f *lead.Filter) lead.Filter {
+	if f == nil {
+		return lead.Filter{}
+	}
+	return *f
+}
+
+// channelKind reads the channel kind a lead stores as text; nil when it is
+// empty or not a kind the schema knows.
+func channelKind(s string) *channel.Kind {
+	switch k := channel.Kind(s); k {
+	case channel.WhatsApp, channel.Instagram, channel.Messenger, channel.Telegram, channel.WebChat, channel.Staff:
+		return &k
+	}
+	return nil
 }

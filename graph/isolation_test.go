@@ -16,6 +16,9 @@ import (
 	"frontdesk/internal/apptest"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/eventlog"
+	"frontdesk/internal/extract"
+	"frontdesk/internal/lead"
+	"frontdesk/internal/organization"
 )
 
 // The start of the event log as a subscription cursor: `after: fromStart`
@@ -42,6 +45,10 @@ type isoBundle struct {
 	aEmpToken     string
 	aStaffConvID  string
 	aUserIDs      []string
+	aLead         *lead.Lead // on a conversation with no messages, so the pipeline never changes it
+	aMeetingID    string
+
+	bLead *lead.Lead
 
 	bVisitor    *apptest.Visitor
 	bAgentID    string
@@ -52,6 +59,9 @@ type isoBundle struct {
 
 // aText is the visitor's first message in A; B searches for it.
 const aText = "A's secret question about the Zurich order"
+
+// aSecrets are texts of A's lead and lead settings that B must never see.
+var aSecrets = []string{"A's secret price item", "A's secret lead need", "A's secret city"}
 
 func setupIsolation(t *testing.T) *isoBundle {
 	t.Helper()
@@ -90,12 +100,25 @@ func setupIsolation(t *testing.T) *isoBundle {
 	}
 	require.Len(t, b.aUserIDs, 3)
 
+	day := time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC)
+	b.aLead = createLead(t, s, b.a, lead.Fields{
+		Budget: &organization.Money{Amount: 9000, Currency: "USD"}, Need: aSecrets[1], City: aSecrets[2],
+		Start: &extract.When{Start: day, End: day.Add(24*time.Hour - time.Second)}, Contact: "phone",
+	}, lead.StatusQualified)
+	b.aMeetingID = bookMeeting(t, s, b.aLead, day.Add(10*time.Hour)).ID.String()
+	s.MustDo(b.a.OwnerToken, `mutation($n: String!) { updateLeadSettings(input: {priceList: [{name: $n, keywords: ["zurich"], priceFrom: 1}],
+		minimumBudget: {amount: 500, currency: "USD"}, qualifyWithinDays: 7, consultationHours: [{weekday: 1, opens: "09:00", closes: "10:00"}]}) { slotMinutes } }`,
+		map[string]any{"n": aSecrets[0]}, nil)
+
 	b.bVisitor = s.StartWebChat(b.b)
 	s.Say(b.bVisitor, "hello from B")
 	b.bAgentID, _, _ = inviteWithToken(t, s, b.b, "AGENT")
 	b.bEmployeeID, _, b.bEmpToken = inviteWithToken(t, s, b.b, "EMPLOYEE")
 	s.MustDo(b.bEmpToken, `mutation { sendStaffMessage(text: "B staff") { conversation { id } } }`, nil, &staff)
 	b.bStaffConv = staff.SendStaffMessage.Conversation.ID
+	b.bLead = createLead(t, s, b.b, lead.Fields{Need: "B's need"}, lead.StatusQualified)
+	// At the same start as A's call: slots are per organisation.
+	bookMeeting(t, s, b.bLead, day.Add(10*time.Hour))
 	return b
 }
 
@@ -124,7 +147,8 @@ func mintUserToken(t *testing.T, s *apptest.Server, userID, orgID string, role a
 
 // aIDs is every id of A's that B must never see.
 func (b *isoBundle) aIDs() []string {
-	ids := append([]string{b.a.ID, b.aVisitor.ConversationID, b.aOtherVisitor.ConversationID, b.aNoteID, b.aStaffConvID, b.a.PublicKey}, b.aMessageIDs...)
+	ids := append([]string{b.a.ID, b.aVisitor.ConversationID, b.aOtherVisitor.ConversationID, b.aNoteID, b.aStaffConvID, b.a.PublicKey,
+		b.aLead.ID.String(), b.aLead.ConversationID.String(), b.aMeetingID}, b.aMessageIDs...)
 	return append(ids, b.aUserIDs...)
 }
 
@@ -137,6 +161,9 @@ func (b *isoBundle) requireNoneOf(t *testing.T, raw json.RawMessage) {
 		require.NotContains(t, s, id, "B's response contains one of A's ids")
 	}
 	require.NotContains(t, s, aText)
+	for _, secret := range aSecrets {
+		require.NotContains(t, s, secret)
+	}
 }
 
 // aState is everything of A's that a cross-tenant mutation might change,
@@ -146,14 +173,16 @@ func (b *isoBundle) aState(t *testing.T) string {
 	t.Helper()
 	const conv = `id status owner handoffReason handedOffAt urgent unreadCount assignee { id } lastActivityAt
 		messages(first: 100) { edges { node { id text private author deliveryStatus } } }`
-	r := b.s.Do(b.a.OwnerToken, `query($c: ID!, $o: ID!, $s: ID!) {
+	r := b.s.Do(b.a.OwnerToken, `query($c: ID!, $o: ID!, $s: ID!, $l: ID!) {
 		organization { id name slug timeZone country currency teamLanguage handoffSlaSeconds }
 		users(first: 100) { edges { node { id email name role active } } }
 		channelAccounts { id kind name publicKey }
 		c: conversation(id: $c) { `+conv+` }
 		o: conversation(id: $o) { `+conv+` }
 		s: conversation(id: $s) { `+conv+` }
-	}`, map[string]any{"c": b.aVisitor.ConversationID, "o": b.aOtherVisitor.ConversationID, "s": b.aStaffConvID})
+		leadSettings { `+leadSettingsFields+` }
+		lead(id: $l) { `+leadFields+` }
+	}`, map[string]any{"c": b.aVisitor.ConversationID, "o": b.aOtherVisitor.ConversationID, "s": b.aStaffConvID, "l": b.aLead.ID.String()})
 	require.Empty(t, r.Errors)
 	return string(r.Data)
 }
@@ -319,6 +348,53 @@ var isolationCases = map[string]func(t *testing.T, b *isoBundle){
 		require.Empty(t, r.Errors)
 		require.JSONEq(t, `{"myStaffConversation": null}`, string(r.Data))
 	},
+	"Query.leadSettings": func(t *testing.T, b *isoBundle) {
+		// B reads B's settings (the defaults, or what B saved): never A's.
+		r := b.s.Do(b.b.OwnerToken, `{ leadSettings { `+leadSettingsFields+` } }`, nil)
+		require.Empty(t, r.Errors)
+		b.requireNoneOf(t, r.Data)
+		require.NotContains(t, string(r.Data), "zurich")
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, `{ leadSettings { qualifyWithinDays } }`, nil), "FORBIDDEN")
+		}
+	},
+	"Query.leads": func(t *testing.T, b *isoBundle) {
+		// Paging from A's lead's cursor must not walk into A's leads either.
+		var aPage leadsJSON
+		b.s.MustDo(b.a.OwnerToken, `{ leads(first: 1) { edges { cursor node { id } } } }`, nil, &aPage)
+		require.Equal(t, []string{b.aLead.ID.String()}, aPage.ids())
+		q := `query($a: String, $f: LeadFilter) { leads(first: 100, after: $a, filter: $f) {
+			edges { cursor node { ` + leadFields + ` } } pageInfo { hasNextPage endCursor } } }`
+		for _, after := range []any{nil, aPage.Leads.Edges[0].Cursor} {
+			for _, f := range []any{nil, map[string]any{"status": "QUALIFIED"}} {
+				r := b.s.Do(b.b.OwnerToken, q, map[string]any{"a": after, "f": f})
+				require.Empty(t, r.Errors)
+				b.requireNoneOf(t, r.Data)
+			}
+		}
+		// B's own lead is listed, with its call: the query works, it just
+		// never crosses organisations.
+		var own leadsJSON
+		b.s.MustDo(b.b.OwnerToken, q, nil, &own)
+		require.Equal(t, []string{b.bLead.ID.String()}, own.ids())
+		require.NotNil(t, own.Leads.Edges[0].Node.Meeting)
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, `{ leads { edges { node { id } } } }`, nil), "FORBIDDEN")
+		}
+	},
+	"Query.lead": func(t *testing.T, b *isoBundle) {
+		q := `query($id: ID!) { lead(id: $id) { ` + leadFields + ` } }`
+		r := b.s.Do(b.b.OwnerToken, q, map[string]any{"id": b.aLead.ID.String()})
+		requireOneCode(t, r, "NOT_FOUND")
+		require.JSONEq(t, `{"lead": null}`, string(r.Data))
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, q, map[string]any{"id": b.aLead.ID.String()}), "FORBIDDEN")
+		}
+		r = b.s.Do(b.b.OwnerToken, q, map[string]any{"id": b.bLead.ID.String()})
+		require.Empty(t, r.Errors)
+		b.requireNoneOf(t, r.Data)
+		require.Contains(t, string(r.Data), b.bLead.ID.String())
+	},
 
 	"Mutation.signUp": func(t *testing.T, b *isoBundle) {
 		// An existing user's e-mail cannot sign up again (and so cannot
@@ -456,6 +532,25 @@ var isolationCases = map[string]func(t *testing.T, b *isoBundle){
 		var out struct{ UpdateOrganizationSettings struct{ ID string } }
 		b.s.MustDo(b.b.OwnerToken, `mutation { updateOrganizationSettings(input: {timeZone: "Asia/Tokyo", handoffSlaSeconds: 42}) { id } }`, nil, &out)
 		require.Equal(t, b.b.ID, out.UpdateOrganizationSettings.ID)
+	},
+	"Mutation.updateLeadSettings": func(t *testing.T, b *isoBundle) {
+		// It has no organisation argument: B changes B, never A.
+		var out struct{ UpdateLeadSettings leadSettingsJSON }
+		b.s.MustDo(b.b.OwnerToken, `mutation { updateLeadSettings(input: {priceList: [{name: "B's item", priceFrom: 2}], qualifyWithinDays: 3}) { `+leadSettingsFields+` } }`, nil, &out)
+		require.Equal(t, 3, out.UpdateLeadSettings.QualifyWithinDays)
+		var own struct{ LeadSettings leadSettingsJSON }
+		b.s.MustDo(b.b.OwnerToken, `{ leadSettings { `+leadSettingsFields+` } }`, nil, &own)
+		require.Equal(t, out.UpdateLeadSettings, own.LeadSettings)
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, `mutation { updateLeadSettings(input: {qualifyWithinDays: 1}) { qualifyWithinDays } }`, nil), "FORBIDDEN")
+		}
+	},
+	"Mutation.updateLead": func(t *testing.T, b *isoBundle) {
+		q := `mutation($id: ID!) { updateLead(id: $id, input: {status: LOST, need: "taken over", city: "", budget: {amount: 1, currency: "EUR"}, startDate: "2000-01-01"}) { id } }`
+		requireOneCode(t, b.s.Do(b.b.OwnerToken, q, map[string]any{"id": b.aLead.ID.String()}), "NOT_FOUND")
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, q, map[string]any{"id": b.aLead.ID.String()}), "FORBIDDEN")
+		}
 	},
 
 	"Subscription.conversationEvents": func(t *testing.T, b *isoBundle) {

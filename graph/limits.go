@@ -10,6 +10,7 @@ import (
 	"frontdesk/graph/generated"
 	"frontdesk/graph/model"
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/lead"
 )
 
 // depthLimit rejects operations whose selections nest deeper than max,
@@ -69,6 +70,9 @@ func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	c.Query.Conversations = func(child int, first *int, _ *string, _ *model.ConversationFilter) int {
+		return listCost(first, child)
+	}
+	c.Query.Leads = func(child int, first *int, _ *string, _ *lead.Filter) int {
 		return listCost(first, child)
 	}
 	c.Query.Users = func(child int, first *int, _ *string) int { return listCost(first, child) }

@@ -15,6 +15,7 @@ import (
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
+	"frontdesk/internal/lead"
 	"frontdesk/internal/organization"
 )
 
@@ -30,6 +31,9 @@ type Loaders struct {
 	Conversations *dataloadgen.Loader[uuid.UUID, *conversation.Conversation]
 	Messages      *dataloadgen.Loader[uuid.UUID, *conversation.Message]
 	LastMessages  *dataloadgen.Loader[uuid.UUID, *conversation.Message]
+	// BookedMeetings is keyed by lead id: each lead's latest-starting
+	// BOOKED meeting (cancelled ones are left out).
+	BookedMeetings *dataloadgen.Loader[uuid.UUID, *lead.Meeting]
 }
 
 // NewLoaders returns loaders over db. Every fetch is scoped by the
@@ -69,7 +73,37 @@ func NewLoaders(db bun.IDB, cache bool) *Loaders {
 		LastMessages: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*conversation.Message, error) {
 			return conversation.LastMessages(ctx, db, org, ids)
 		}, func(m *conversation.Message) uuid.UUID { return m.ConversationID }, opts),
+		BookedMeetings: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*lead.Meeting, error) {
+			all, err := lead.MeetingsByLeadIDs(ctx, db, org, ids)
+			if err != nil {
+				return nil, err
+			}
+			return latestBooked(all), nil
+		}, func(m *lead.Meeting) uuid.UUID { return m.LeadID }, opts),
 	}
+}
+
+// latestBooked keeps, for each lead, its BOOKED meeting that starts last.
+func latestBooked(meetings []*lead.Meeting) []*lead.Meeting {
+	byLead := map[uuid.UUID]*lead.Meeting{}
+	var order []uuid.UUID
+	for _, m := range meetings {
+		if m.Status != lead.MeetingBooked {
+			continue
+		}
+		cur, ok := byLead[m.LeadID]
+		if !ok {
+			order = append(order, m.LeadID)
+		}
+		if !ok || m.StartsAt.After(cur.StartsAt) {
+			byLead[m.LeadID] = m
+		}
+	}
+	out := make([]*lead.Meeting, 0, len(order))
+	for _, id := range order {
+		out = append(out, byLead[id])
+	}
+	return out
 }
 
 func mapped[V any](fetch func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]V, error), key func(V) uuid.UUID, opts []dataloadgen.Option) *dataloadgen.Loader[uuid.UUID, V] {

@@ -6,6 +6,7 @@ package graph
 import (
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/lead"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
@@ -17,6 +18,7 @@ type Resolver struct {
 	OrgSvc     *organization.Service
 	ChannelSvc *channel.Service
 	ConvSvc    *conversation.Service
+	LeadSvc    *lead.Service
 	Hub        *realtime.Hub
 	Pipeline   *pipeline.Processor
 	MetricsSvc *metrics.Service

@@ -16,6 +16,7 @@ import (
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
+	"frontdesk/internal/lead"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
@@ -97,6 +98,29 @@ func (r *eventResolver) Actor(ctx context.Context, obj *eventlog.Event) (*organi
 
 func (r *eventResolver) Data(ctx context.Context, obj *eventlog.Event) (string, error) {
 	return string(obj.Payload), nil
+}
+
+func (r *leadResolver) Channel(ctx context.Context, obj *lead.Lead) (*channel.Kind, error) {
+	return channelKind(obj.Channel), nil
+}
+
+func (r *leadResolver) Conversation(ctx context.Context, obj *lead.Lead) (*conversation.Conversation, error) {
+	c, err := loadOptional(ctx, loadersFrom(ctx).Conversations, &obj.ConversationID)
+	if err == nil && c == nil {
+		err = apperror.NotFoundf("conversation not found")
+	}
+	return c, err
+}
+
+func (r *leadResolver) Meeting(ctx context.Context, obj *lead.Lead) (*lead.Meeting, error) {
+	return loadOptional(ctx, loadersFrom(ctx).BookedMeetings, &obj.ID)
+}
+
+func (r *leadSettingsResolver) UpdatedAt(ctx context.Context, obj *lead.Settings) (*time.Time, error) {
+	if obj.UpdatedAt.IsZero() {
+		return nil, nil // never saved: the defaults
+	}
+	return &obj.UpdatedAt, nil
 }
 
 func (r *messageResolver) Conversation(ctx context.Context, obj *conversation.Message) (*conversation.Conversation, error) {
@@ -187,6 +211,14 @@ func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input
 	return r.OrgSvc.UpdateSettings(ctx, input)
 }
 
+func (r *mutationResolver) UpdateLeadSettings(ctx context.Context, input lead.Settings) (*lead.Settings, error) {
+	return r.LeadSvc.UpdateSettings(ctx, input)
+}
+
+func (r *mutationResolver) UpdateLead(ctx context.Context, id uuid.UUID, input lead.UpdateInput) (*lead.Lead, error) {
+	return r.LeadSvc.Update(ctx, id, input)
+}
+
 func (r *organizationResolver) Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error) {
 	return r.OrgSvc.SettingsOf(ctx, obj)
 }
@@ -263,6 +295,27 @@ func (r *queryResolver) MyStaffConversation(ctx context.Context) (*conversation.
 	return r.ConvSvc.MyStaffConversation(ctx)
 }
 
+func (r *queryResolver) LeadSettings(ctx context.Context) (*lead.Settings, error) {
+	return r.LeadSvc.Settings(ctx)
+}
+
+func (r *queryResolver) Leads(ctx context.Context, first *int, after *string, filter *lead.Filter) (*model.LeadConnection, error) {
+	page, err := r.LeadSvc.List(ctx, leadPageSize(first), deref(after), leadFilter(filter))
+	if err != nil {
+		return nil, err
+	}
+	prefetchLeadRelations(ctx, page.Items)
+	out := &model.LeadConnection{PageInfo: pageInfo(page.HasNext, page.Cursors)}
+	for i, l := range page.Items {
+		out.Edges = append(out.Edges, &model.LeadEdge{Cursor: page.Cursors[i], Node: l})
+	}
+	return out, nil
+}
+
+func (r *queryResolver) Lead(ctx context.Context, id uuid.UUID) (*lead.Lead, error) {
+	return r.LeadSvc.Get(ctx, id)
+}
+
 func (r *scenarioRouteResolver) User(ctx context.Context, obj *organization.ScenarioRoute) (*organization.User, error) {
 	return loadOptional(ctx, loadersFrom(ctx).Users, &obj.UserID)
 }
@@ -291,6 +344,10 @@ func (r *Resolver) EscalationRules() generated.EscalationRulesResolver {
 
 func (r *Resolver) Event() generated.EventResolver { return &eventResolver{r} }
 
+func (r *Resolver) Lead() generated.LeadResolver { return &leadResolver{r} }
+
+func (r *Resolver) LeadSettings() generated.LeadSettingsResolver { return &leadSettingsResolver{r} }
+
 func (r *Resolver) Message() generated.MessageResolver { return &messageResolver{r} }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
@@ -309,6 +366,8 @@ type (
 	conversationResolver    struct{ *Resolver }
 	escalationRulesResolver struct{ *Resolver }
 	eventResolver           struct{ *Resolver }
+	leadResolver            struct{ *Resolver }
+	leadSettingsResolver    struct{ *Resolver }
 	messageResolver         struct{ *Resolver }
 	mutationResolver        struct{ *Resolver }
 	organizationResolver    struct{ *Resolver }

@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/classify"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
+	"frontdesk/internal/lead"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
@@ -41,6 +42,8 @@ type ResolverRoot interface {
 	Conversation() ConversationResolver
 	EscalationRules() EscalationRulesResolver
 	Event() EventResolver
+	Lead() LeadResolver
+	LeadSettings() LeadSettingsResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
@@ -173,6 +176,47 @@ type ComplexityRoot struct {
 		Routes func(childComplexity int) int
 	}
 
+	Lead struct {
+		Budget           func(childComplexity int) int
+		Channel          func(childComplexity int) int
+		City             func(childComplexity int) int
+		Conversation     func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Meeting          func(childComplexity int) int
+		Need             func(childComplexity int) int
+		PreferredContact func(childComplexity int) int
+		StartDate        func(childComplexity int) int
+		Status           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+	}
+
+	LeadConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	LeadEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LeadSettings struct {
+		ConsultationHours func(childComplexity int) int
+		MinimumBudget     func(childComplexity int) int
+		PriceList         func(childComplexity int) int
+		QualifyWithinDays func(childComplexity int) int
+		SlotMinutes       func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	Meeting struct {
+		EndsAt   func(childComplexity int) int
+		ID       func(childComplexity int) int
+		StartsAt func(childComplexity int) int
+		Status   func(childComplexity int) int
+	}
+
 	Message struct {
 		Attachments    func(childComplexity int) int
 		Author         func(childComplexity int) int
@@ -241,6 +285,8 @@ type ComplexityRoot struct {
 		SendVisitorMessage         func(childComplexity int, conversationID uuid.UUID, text string, payload *string) int
 		SignUp                     func(childComplexity int, input model.SignUpInput) int
 		StartWebChat               func(childComplexity int, publicKey string, visitorName *string, language *string) int
+		UpdateLead                 func(childComplexity int, id uuid.UUID, input lead.UpdateInput) int
+		UpdateLeadSettings         func(childComplexity int, input lead.Settings) int
 		UpdateOrganizationSettings func(childComplexity int, input organization.SettingsInput) int
 		UpdateUserRole             func(childComplexity int, userID uuid.UUID, role auth.Role) int
 	}
@@ -271,11 +317,22 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	PriceItem struct {
+		Currency  func(childComplexity int) int
+		Keywords  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		PriceFrom func(childComplexity int) int
+		PriceTo   func(childComplexity int) int
+	}
+
 	Query struct {
 		ChannelAccounts     func(childComplexity int) int
 		Classify            func(childComplexity int, text string, channel *channel.Kind) int
 		Conversation        func(childComplexity int, id uuid.UUID) int
 		Conversations       func(childComplexity int, first *int, after *string, filter *model.ConversationFilter) int
+		Lead                func(childComplexity int, id uuid.UUID) int
+		LeadSettings        func(childComplexity int) int
+		Leads               func(childComplexity int, first *int, after *string, filter *lead.Filter) int
 		Me                  func(childComplexity int) int
 		Metrics             func(childComplexity int, from time.Time, to time.Time, channel *channel.Kind, scenario *organization.ScenarioKind) int
 		MyStaffConversation func(childComplexity int) int
@@ -348,6 +405,14 @@ type EventResolver interface {
 	Actor(ctx context.Context, obj *eventlog.Event) (*organization.User, error)
 	Data(ctx context.Context, obj *eventlog.Event) (string, error)
 }
+type LeadResolver interface {
+	Channel(ctx context.Context, obj *lead.Lead) (*channel.Kind, error)
+	Conversation(ctx context.Context, obj *lead.Lead) (*conversation.Conversation, error)
+	Meeting(ctx context.Context, obj *lead.Lead) (*lead.Meeting, error)
+}
+type LeadSettingsResolver interface {
+	UpdatedAt(ctx context.Context, obj *lead.Settings) (*time.Time, error)
+}
 type MessageResolver interface {
 	Conversation(ctx context.Context, obj *conversation.Message) (*conversation.Conversation, error)
 
@@ -370,6 +435,8 @@ type MutationResolver interface {
 	CloseConversation(ctx context.Context, conversationID uuid.UUID) (*conversation.Conversation, error)
 	MarkConversationRead(ctx context.Context, conversationID uuid.UUID) (*conversation.Conversation, error)
 	UpdateOrganizationSettings(ctx context.Context, input organization.SettingsInput) (*organization.Organization, error)
+	UpdateLeadSettings(ctx context.Context, input lead.Settings) (*lead.Settings, error)
+	UpdateLead(ctx context.Context, id uuid.UUID, input lead.UpdateInput) (*lead.Lead, error)
 }
 type OrganizationResolver interface {
 	Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error)
@@ -384,6 +451,9 @@ type QueryResolver interface {
 	Conversations(ctx context.Context, first *int, after *string, filter *model.ConversationFilter) (*model.ConversationConnection, error)
 	Conversation(ctx context.Context, id uuid.UUID) (*conversation.Conversation, error)
 	MyStaffConversation(ctx context.Context) (*conversation.Conversation, error)
+	LeadSettings(ctx context.Context) (*lead.Settings, error)
+	Leads(ctx context.Context, first *int, after *string, filter *lead.Filter) (*model.LeadConnection, error)
+	Lead(ctx context.Context, id uuid.UUID) (*lead.Lead, error)
 }
 type ScenarioRouteResolver interface {
 	User(ctx context.Context, obj *organization.ScenarioRoute) (*organization.User, error)
@@ -895,6 +965,167 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HandoffRouting.Routes(childComplexity), true
 
+	case "Lead.budget":
+		if e.ComplexityRoot.Lead.Budget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Budget(childComplexity), true
+	case "Lead.channel":
+		if e.ComplexityRoot.Lead.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Channel(childComplexity), true
+	case "Lead.city":
+		if e.ComplexityRoot.Lead.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.City(childComplexity), true
+	case "Lead.conversation":
+		if e.ComplexityRoot.Lead.Conversation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Conversation(childComplexity), true
+	case "Lead.createdAt":
+		if e.ComplexityRoot.Lead.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.CreatedAt(childComplexity), true
+	case "Lead.id":
+		if e.ComplexityRoot.Lead.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.ID(childComplexity), true
+	case "Lead.meeting":
+		if e.ComplexityRoot.Lead.Meeting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Meeting(childComplexity), true
+	case "Lead.need":
+		if e.ComplexityRoot.Lead.Need == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Need(childComplexity), true
+	case "Lead.preferredContact":
+		if e.ComplexityRoot.Lead.PreferredContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.PreferredContact(childComplexity), true
+	case "Lead.startDate":
+		if e.ComplexityRoot.Lead.StartDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.StartDate(childComplexity), true
+	case "Lead.status":
+		if e.ComplexityRoot.Lead.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.Status(childComplexity), true
+	case "Lead.updatedAt":
+		if e.ComplexityRoot.Lead.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lead.UpdatedAt(childComplexity), true
+
+	case "LeadConnection.edges":
+		if e.ComplexityRoot.LeadConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadConnection.Edges(childComplexity), true
+	case "LeadConnection.pageInfo":
+		if e.ComplexityRoot.LeadConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadConnection.PageInfo(childComplexity), true
+
+	case "LeadEdge.cursor":
+		if e.ComplexityRoot.LeadEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEdge.Cursor(childComplexity), true
+	case "LeadEdge.node":
+		if e.ComplexityRoot.LeadEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
+
+	case "LeadSettings.consultationHours":
+		if e.ComplexityRoot.LeadSettings.ConsultationHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadSettings.ConsultationHours(childComplexity), true
+	case "LeadSettings.minimumBudget":
+		if e.ComplexityRoot.LeadSettings.MinimumBudget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadSettings.MinimumBudget(childComplexity), true
+	case "LeadSettings.priceList":
+		if e.ComplexityRoot.LeadSettings.PriceList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadSettings.PriceList(childComplexity), true
+	case "LeadSettings.qualifyWithinDays":
+		if e.ComplexityRoot.LeadSettings.QualifyWithinDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadSettings.QualifyWithinDays(childComplexity), true
+	case "LeadSettings.slotMinutes":
+		if e.ComplexityRoot.LeadSettings.SlotMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadSettings.SlotMinutes(childComplexity), true
+	case "LeadSettings.updatedAt":
+		if e.ComplexityRoot.LeadSettings.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadSettings.UpdatedAt(childComplexity), true
+
+	case "Meeting.endsAt":
+		if e.ComplexityRoot.Meeting.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Meeting.EndsAt(childComplexity), true
+	case "Meeting.id":
+		if e.ComplexityRoot.Meeting.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Meeting.ID(childComplexity), true
+	case "Meeting.startsAt":
+		if e.ComplexityRoot.Meeting.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Meeting.StartsAt(childComplexity), true
+	case "Meeting.status":
+		if e.ComplexityRoot.Meeting.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Meeting.Status(childComplexity), true
+
 	case "Message.attachments":
 		if e.ComplexityRoot.Message.Attachments == nil {
 			break
@@ -1282,6 +1513,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartWebChat(childComplexity, args["publicKey"].(string), args["visitorName"].(*string), args["language"].(*string)), true
+	case "Mutation.updateLead":
+		if e.ComplexityRoot.Mutation.UpdateLead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLead(childComplexity, args["id"].(uuid.UUID), args["input"].(lead.UpdateInput)), true
+	case "Mutation.updateLeadSettings":
+		if e.ComplexityRoot.Mutation.UpdateLeadSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLeadSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLeadSettings(childComplexity, args["input"].(lead.Settings)), true
 	case "Mutation.updateOrganizationSettings":
 		if e.ComplexityRoot.Mutation.UpdateOrganizationSettings == nil {
 			break
@@ -1410,6 +1663,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PriceItem.currency":
+		if e.ComplexityRoot.PriceItem.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceItem.Currency(childComplexity), true
+	case "PriceItem.keywords":
+		if e.ComplexityRoot.PriceItem.Keywords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceItem.Keywords(childComplexity), true
+	case "PriceItem.name":
+		if e.ComplexityRoot.PriceItem.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceItem.Name(childComplexity), true
+	case "PriceItem.priceFrom":
+		if e.ComplexityRoot.PriceItem.PriceFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceItem.PriceFrom(childComplexity), true
+	case "PriceItem.priceTo":
+		if e.ComplexityRoot.PriceItem.PriceTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceItem.PriceTo(childComplexity), true
+
 	case "Query.channelAccounts":
 		if e.ComplexityRoot.Query.ChannelAccounts == nil {
 			break
@@ -1450,6 +1734,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Conversations(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ConversationFilter)), true
 
+	case "Query.lead":
+		if e.ComplexityRoot.Query.Lead == nil {
+			break
+		}
+
+		args, err := ec.field_Query_lead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Lead(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.leadSettings":
+		if e.ComplexityRoot.Query.LeadSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.LeadSettings(childComplexity), true
+	case "Query.leads":
+		if e.ComplexityRoot.Query.Leads == nil {
+			break
+		}
+
+		args, err := ec.field_Query_leads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Leads(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*lead.Filter)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -1623,10 +1935,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EscalationRulesInput", ec.unmarshalInputEscalationRulesInput),
 			graphql.NewInputUnmarshaler("HandoffRoutingInput", ec.unmarshalInputHandoffRoutingInput),
 			graphql.NewInputUnmarshaler("InviteUserInput", ec.unmarshalInputInviteUserInput),
+			graphql.NewInputUnmarshaler("LeadFilter", ec.unmarshalInputLeadFilter),
+			graphql.NewInputUnmarshaler("LeadSettingsInput", ec.unmarshalInputLeadSettingsInput),
 			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("OrganizationSettingsInput", ec.unmarshalInputOrganizationSettingsInput),
+			graphql.NewInputUnmarshaler("PriceItemInput", ec.unmarshalInputPriceItemInput),
 			graphql.NewInputUnmarshaler("ScenarioRouteInput", ec.unmarshalInputScenarioRouteInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
 		)
 	}
 	first := true
@@ -1729,6 +2045,9 @@ var sources = []*ast.Source{
 
 "An RFC 3339 timestamp."
 scalar Time
+
+"A civil day as an ISO 8601 date, YYYY-MM-DD, with no time or zone."
+scalar Date
 
 enum Role {
   OWNER
@@ -2210,6 +2529,135 @@ type Metrics {
   handOffShare: Float
 }
 
+"Where a lead stands. The bot moves NEW leads through QUALIFYING to QUALIFIED or UNQUALIFIED; WON and LOST are the team's and the bot never changes them."
+enum LeadStatus {
+  "Asked about prices; nothing collected yet."
+  NEW
+  "The bot is collecting budget, need, start, city and contact."
+  QUALIFYING
+  "Budget and start within the organisation's rules."
+  QUALIFIED
+  "Outside the rules, for a manager to review."
+  UNQUALIFIED
+  WON
+  LOST
+}
+
+enum MeetingStatus {
+  BOOKED
+  CANCELLED
+}
+
+"A call booked with a lead in a consultation slot."
+type Meeting {
+  id: ID!
+  startsAt: Time!
+  endsAt: Time!
+  status: MeetingStatus!
+}
+
+"A customer conversation's qualification record."
+type Lead {
+  id: ID!
+  status: LeadStatus!
+  "In the currency the customer named; null until they name one."
+  budget: Money
+  "What they sell or need, in their words; empty when unknown."
+  need: String!
+  "Empty when unknown."
+  city: String!
+  "The day they want to start; null when unknown."
+  startDate: Date
+  "whatsapp, telegram, phone, email or call; empty when unknown."
+  preferredContact: String!
+  "The kind of channel the lead wrote on; null when not recorded."
+  channel: ChannelKind
+  conversation: Conversation!
+  "The lead's booked call (the latest-starting one if several); null when none is booked."
+  meeting: Meeting
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+type LeadEdge {
+  cursor: String!
+  node: Lead!
+}
+
+type LeadConnection {
+  edges: [LeadEdge!]!
+  pageInfo: PageInfo!
+}
+
+input LeadFilter {
+  status: LeadStatus
+}
+
+"Changes a lead; omitted fields stay as they are, and an empty string clears a text field."
+input UpdateLeadInput {
+  status: LeadStatus
+  need: String
+  city: String
+  "whatsapp, telegram, phone, email or call; empty clears it."
+  preferredContact: String
+  "A non-negative amount in any ISO 4217 currency."
+  budget: MoneyInput
+  startDate: Date
+}
+
+"One line of the price list: a price question about its name or any of its keywords is answered with it."
+type PriceItem {
+  name: String!
+  "Matched case-insensitively at the start of a word, in any language."
+  keywords: [String!]!
+  priceFrom: Float!
+  "The top of a range; null quotes \"from priceFrom\"."
+  priceTo: Float
+  "ISO 4217"
+  currency: String!
+}
+
+"The organisation's lead qualification rules."
+type LeadSettings {
+  priceList: [PriceItem!]!
+  "The smallest budget that qualifies, in the organisation's currency; null qualifies any budget."
+  minimumBudget: Money
+  "A lead qualifies only if it wants to start within this many days."
+  qualifyWithinDays: Int!
+  "Windows calls may be booked in; empty offers no slots."
+  consultationHours: [BusinessHours!]!
+  "The length of one call."
+  slotMinutes: Int!
+  "When the settings were last saved; null while they are the defaults."
+  updatedAt: Time
+}
+
+input PriceItemInput {
+  "1 to 200 characters."
+  name: String!
+  "2 to 100 characters each, at most 50."
+  keywords: [String!]
+  priceFrom: Float!
+  "Not below priceFrom."
+  priceTo: Float
+  "ISO 4217; omitted means the organisation's currency."
+  currency: String
+}
+
+"Replaces all lead settings: an omitted list is emptied, an omitted minimumBudget removes it, and omitted numbers take their defaults."
+input LeadSettingsInput {
+  "At most 200 items."
+  priceList: [PriceItemInput!]
+  "Must be in the organisation's currency (an empty currency means it)."
+  minimumBudget: MoneyInput
+  "1 to 365."
+  qualifyWithinDays: Int = 30
+  "At most 50 windows; weekday 1-7 (Monday = 1), opens before closes."
+  consultationHours: [BusinessHoursInput!]
+  "5 to 480."
+  slotMinutes: Int = 30
+}
+
 type Query {
   "Response times, scenario completion, conversion and hand-offs; team members."
   metrics(from: Time!, to: Time!, channel: ChannelKind, scenario: ScenarioKind): Metrics!
@@ -2225,6 +2673,12 @@ type Query {
   conversation(id: ID!): Conversation
   "The signed-in employee's conversation with the staff assistant."
   myStaffConversation: Conversation
+  "Team members; owners and admins change it with updateLeadSettings."
+  leadSettings: LeadSettings!
+  "Newest first; team members."
+  leads(first: Int = 50, after: String, filter: LeadFilter): LeadConnection!
+  "Team members; NOT_FOUND for an id that is not one of the organisation's leads."
+  lead(id: ID!): Lead
 }
 
 type Mutation {
@@ -2251,6 +2705,10 @@ type Mutation {
   markConversationRead(conversationId: ID!): Conversation!
   "Owners and admins only."
   updateOrganizationSettings(input: OrganizationSettingsInput!): Organization!
+  "Owners and admins only."
+  updateLeadSettings(input: LeadSettingsInput!): LeadSettings!
+  "Team members."
+  updateLead(id: ID!, input: UpdateLeadInput!): Lead!
 }
 
 type Subscription {
@@ -2505,6 +2963,88 @@ func (ec *executionContext) childFields_HandoffRouting(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type HandoffRouting", field.Name)
 }
 
+func (ec *executionContext) childFields_Lead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Lead_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Lead_status(ctx, field)
+	case "budget":
+		return ec.fieldContext_Lead_budget(ctx, field)
+	case "need":
+		return ec.fieldContext_Lead_need(ctx, field)
+	case "city":
+		return ec.fieldContext_Lead_city(ctx, field)
+	case "startDate":
+		return ec.fieldContext_Lead_startDate(ctx, field)
+	case "preferredContact":
+		return ec.fieldContext_Lead_preferredContact(ctx, field)
+	case "channel":
+		return ec.fieldContext_Lead_channel(ctx, field)
+	case "conversation":
+		return ec.fieldContext_Lead_conversation(ctx, field)
+	case "meeting":
+		return ec.fieldContext_Lead_meeting(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Lead_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Lead_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Lead", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LeadConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LeadConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LeadEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LeadEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LeadSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priceList":
+		return ec.fieldContext_LeadSettings_priceList(ctx, field)
+	case "minimumBudget":
+		return ec.fieldContext_LeadSettings_minimumBudget(ctx, field)
+	case "qualifyWithinDays":
+		return ec.fieldContext_LeadSettings_qualifyWithinDays(ctx, field)
+	case "consultationHours":
+		return ec.fieldContext_LeadSettings_consultationHours(ctx, field)
+	case "slotMinutes":
+		return ec.fieldContext_LeadSettings_slotMinutes(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LeadSettings_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeadSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_Meeting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Meeting_id(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_Meeting_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Meeting_endsAt(ctx, field)
+	case "status":
+		return ec.fieldContext_Meeting_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Meeting", field.Name)
+}
+
 func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2661,6 +3201,22 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_PriceItem_name(ctx, field)
+	case "keywords":
+		return ec.fieldContext_PriceItem_keywords(ctx, field)
+	case "priceFrom":
+		return ec.fieldContext_PriceItem_priceFrom(ctx, field)
+	case "priceTo":
+		return ec.fieldContext_PriceItem_priceTo(ctx, field)
+	case "currency":
+		return ec.fieldContext_PriceItem_currency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceItem", field.Name)
 }
 
 func (ec *executionContext) childFields_ScenarioRoute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3129,6 +3685,42 @@ func (ec *executionContext) field_Mutation_startWebChat_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateLeadSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (lead.Settings, error) {
+			return ec.unmarshalNLeadSettingsInput2frontdeskᚋinternalᚋleadᚐSettings(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateLead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (lead.UpdateInput, error) {
+			return ec.unmarshalNUpdateLeadInput2frontdeskᚋinternalᚋleadᚐUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateOrganizationSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3237,6 +3829,50 @@ func (ec *executionContext) field_Query_conversations_args(ctx context.Context, 
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ConversationFilter, error) {
 			return ec.unmarshalOConversationFilter2ᚖfrontdeskᚋgraphᚋmodelᚐConversationFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_lead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_leads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*lead.Filter, error) {
+			return ec.unmarshalOLeadFilter2ᚖfrontdeskᚋinternalᚋleadᚐFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5351,6 +5987,685 @@ func (ec *executionContext) fieldContext_HandoffRouting_routes(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Lead_id(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Lead_status(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v lead.Status) graphql.Marshaler {
+			return ec.marshalNLeadStatus2frontdeskᚋinternalᚋleadᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "LeadStatus")
+}
+
+func (ec *executionContext) _Lead_budget(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_budget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Budget(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_budget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_need(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_need(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Need, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_need(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_city(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_startDate(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_startDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Lead_preferredContact(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_preferredContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreferredContact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_preferredContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "String")
+}
+
+func (ec *executionContext) _Lead_channel(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Channel(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channel.Kind) graphql.Marshaler {
+			return ec.marshalOChannelKind2ᚖfrontdeskᚋinternalᚋchannelᚐKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, true, true, "ChannelKind")
+}
+
+func (ec *executionContext) _Lead_conversation(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_conversation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Conversation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Conversation) graphql.Marshaler {
+			return ec.marshalNConversation2ᚖfrontdeskᚋinternalᚋconversationᚐConversation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_conversation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_meeting(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_meeting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Lead().Meeting(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *lead.Meeting) graphql.Marshaler {
+			return ec.marshalOMeeting2ᚖfrontdeskᚋinternalᚋleadᚐMeeting(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_meeting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lead",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Meeting(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lead_createdAt(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Lead_updatedAt(ctx context.Context, field graphql.CollectedField, obj *lead.Lead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lead_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lead_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lead", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LeadConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.LeadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LeadEdge) graphql.Marshaler {
+			return ec.marshalNLeadEdge2ᚕᚖfrontdeskᚋgraphᚋmodelᚐLeadEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.LeadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖfrontdeskᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.LeadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _LeadEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.LeadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *lead.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖfrontdeskᚋinternalᚋleadᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadSettings_priceList(ctx context.Context, field graphql.CollectedField, obj *lead.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadSettings_priceList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceList, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []lead.PriceItem) graphql.Marshaler {
+			return ec.marshalNPriceItem2ᚕfrontdeskᚋinternalᚋleadᚐPriceItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadSettings_priceList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadSettings_minimumBudget(ctx context.Context, field graphql.CollectedField, obj *lead.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadSettings_minimumBudget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinimumBudget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *organization.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadSettings_minimumBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadSettings_qualifyWithinDays(ctx context.Context, field graphql.CollectedField, obj *lead.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadSettings_qualifyWithinDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QualifyWithinDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadSettings_qualifyWithinDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadSettings_consultationHours(ctx context.Context, field graphql.CollectedField, obj *lead.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadSettings_consultationHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsultationHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []organization.BusinessHours) graphql.Marshaler {
+			return ec.marshalNBusinessHours2ᚕfrontdeskᚋinternalᚋorganizationᚐBusinessHoursᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadSettings_consultationHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeadSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessHours(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeadSettings_slotMinutes(ctx context.Context, field graphql.CollectedField, obj *lead.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadSettings_slotMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SlotMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadSettings_slotMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadSettings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *lead.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadSettings_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LeadSettings().UpdatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeadSettings_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadSettings", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Meeting_id(ctx context.Context, field graphql.CollectedField, obj *lead.Meeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Meeting_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Meeting_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Meeting", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Meeting_startsAt(ctx context.Context, field graphql.CollectedField, obj *lead.Meeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Meeting_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Meeting_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Meeting", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Meeting_endsAt(ctx context.Context, field graphql.CollectedField, obj *lead.Meeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Meeting_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Meeting_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Meeting", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Meeting_status(ctx context.Context, field graphql.CollectedField, obj *lead.Meeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Meeting_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v lead.MeetingStatus) graphql.Marshaler {
+			return ec.marshalNMeetingStatus2frontdeskᚋinternalᚋleadᚐMeetingStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Meeting_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Meeting", field, false, false, "MeetingStatus")
+}
+
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *conversation.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6992,6 +8307,94 @@ func (ec *executionContext) fieldContext_Mutation_updateOrganizationSettings(ctx
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateLeadSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateLeadSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateLeadSettings(ctx, fc.Args["input"].(lead.Settings))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *lead.Settings) graphql.Marshaler {
+			return ec.marshalNLeadSettings2ᚖfrontdeskᚋinternalᚋleadᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateLeadSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateLeadSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateLead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateLead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateLead(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(lead.UpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *lead.Lead) graphql.Marshaler {
+			return ec.marshalNLead2ᚖfrontdeskᚋinternalᚋleadᚐLead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateLead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateLead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *organization.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7419,6 +8822,121 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _PriceItem_name(ctx context.Context, field graphql.CollectedField, obj *lead.PriceItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceItem_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceItem_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _PriceItem_keywords(ctx context.Context, field graphql.CollectedField, obj *lead.PriceItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceItem_keywords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keywords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceItem_keywords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _PriceItem_priceFrom(ctx context.Context, field graphql.CollectedField, obj *lead.PriceItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceItem_priceFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceItem_priceFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PriceItem_priceTo(ctx context.Context, field graphql.CollectedField, obj *lead.PriceItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceItem_priceTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceItem_priceTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PriceItem_currency(ctx context.Context, field graphql.CollectedField, obj *lead.PriceItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceItem_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceItem_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceItem", field, false, false, "String")
+}
+
 func (ec *executionContext) _Query_metrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7763,6 +9281,126 @@ func (ec *executionContext) fieldContext_Query_myStaffConversation(_ context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Conversation(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_leadSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_leadSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().LeadSettings(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *lead.Settings) graphql.Marshaler {
+			return ec.marshalNLeadSettings2ᚖfrontdeskᚋinternalᚋleadᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_leadSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_leads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_leads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Leads(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*lead.Filter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LeadConnection) graphql.Marshaler {
+			return ec.marshalNLeadConnection2ᚖfrontdeskᚋgraphᚋmodelᚐLeadConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_leads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeadConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_leads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_lead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_lead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Lead(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *lead.Lead) graphql.Marshaler {
+			return ec.marshalOLead2ᚖfrontdeskᚋinternalᚋleadᚐLead(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_lead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lead(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_lead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -9739,6 +11377,125 @@ func UnmarshalInviteUserInput(ctx context.Context, raw any) (model.InviteUserInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLeadFilter(ctx context.Context, obj any) (lead.Filter, error) {
+	var it lead.Filter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOLeadStatus2ᚖfrontdeskᚋinternalᚋleadᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadFilter unmarshals raw into the LeadFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadFilter(ctx context.Context, raw any) (lead.Filter, error) {
+	var out lead.Filter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLeadSettingsInput(ctx context.Context, obj any) (lead.Settings, error) {
+	var it lead.Settings
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["qualifyWithinDays"]; !present {
+		asMap["qualifyWithinDays"] = 30
+	}
+	if _, present := asMap["slotMinutes"]; !present {
+		asMap["slotMinutes"] = 30
+	}
+
+	fieldsInOrder := [...]string{"priceList", "minimumBudget", "qualifyWithinDays", "consultationHours", "slotMinutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "priceList":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceList"))
+			data, err := ec.unmarshalOPriceItemInput2ᚕfrontdeskᚋinternalᚋleadᚐPriceItemᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceList = data
+		case "minimumBudget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minimumBudget"))
+			data, err := ec.unmarshalOMoneyInput2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinimumBudget = data
+		case "qualifyWithinDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("qualifyWithinDays"))
+			data, err := ec.unmarshalOInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QualifyWithinDays = data
+		case "consultationHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consultationHours"))
+			data, err := ec.unmarshalOBusinessHoursInput2ᚕfrontdeskᚋinternalᚋorganizationᚐBusinessHoursᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsultationHours = data
+		case "slotMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotMinutes"))
+			data, err := ec.unmarshalOInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotMinutes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLeadSettingsInput unmarshals raw into the LeadSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLeadSettingsInput(ctx context.Context, raw any) (lead.Settings, error) {
+	var out lead.Settings
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMoneyInput(ctx context.Context, obj any) (organization.Money, error) {
 	var it organization.Money
 	if obj == nil {
@@ -9907,6 +11664,76 @@ func UnmarshalOrganizationSettingsInput(ctx context.Context, raw any) (organizat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPriceItemInput(ctx context.Context, obj any) (lead.PriceItem, error) {
+	var it lead.PriceItem
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "keywords", "priceFrom", "priceTo", "currency"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "keywords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywords"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keywords = data
+		case "priceFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceFrom"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceFrom = data
+		case "priceTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceTo"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceTo = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPriceItemInput unmarshals raw into the PriceItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPriceItemInput(ctx context.Context, raw any) (lead.PriceItem, error) {
+	var out lead.PriceItem
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PriceItemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputScenarioRouteInput(ctx context.Context, obj any) (organization.ScenarioRoute, error) {
 	var it organization.ScenarioRoute
 	if obj == nil {
@@ -10044,6 +11871,83 @@ func (ec *executionContext) unmarshalInputSignUpInput(ctx context.Context, obj a
 func UnmarshalSignUpInput(ctx context.Context, raw any) (model.SignUpInput, error) {
 	var out model.SignUpInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignUpInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, obj any) (lead.UpdateInput, error) {
+	var it lead.UpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "need", "city", "preferredContact", "budget", "startDate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOLeadStatus2ᚖfrontdeskᚋinternalᚋleadᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "need":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("need"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Need = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "preferredContact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredContact"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredContact = data
+		case "budget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("budget"))
+			data, err := ec.unmarshalOMoneyInput2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Budget = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateLeadInput unmarshals raw into the UpdateLeadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateLeadInput(ctx context.Context, raw any) (lead.UpdateInput, error) {
+	var out lead.UpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateLeadInput", raw, &out)
 	return out, err
 }
 
@@ -10848,6 +12752,280 @@ func (ec *executionContext) _HandoffRouting(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var leadImplementors = []string{"Lead"}
+
+func (ec *executionContext) _Lead(ctx context.Context, sel ast.SelectionSet, obj *lead.Lead) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Lead")
+		case "id":
+			out.Values[i] = ec._Lead_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Lead_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "budget":
+			out.Values[i] = ec._Lead_budget(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "need":
+			out.Values[i] = ec._Lead_need(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "city":
+			out.Values[i] = ec._Lead_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startDate":
+			out.Values[i] = ec._Lead_startDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "preferredContact":
+			out.Values[i] = ec._Lead_preferredContact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_channel(ctx, field, obj)
+				})
+		case "conversation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_conversation(ctx, field, obj)
+				})
+		case "meeting":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lead_meeting(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Lead_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Lead_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadConnectionImplementors = []string{"LeadConnection"}
+
+func (ec *executionContext) _LeadConnection(ctx context.Context, sel ast.SelectionSet, obj *model.LeadConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadConnection")
+		case "edges":
+			out.Values[i] = ec._LeadConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._LeadConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadEdgeImplementors = []string{"LeadEdge"}
+
+func (ec *executionContext) _LeadEdge(ctx context.Context, sel ast.SelectionSet, obj *model.LeadEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadEdge")
+		case "cursor":
+			out.Values[i] = ec._LeadEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._LeadEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leadSettingsImplementors = []string{"LeadSettings"}
+
+func (ec *executionContext) _LeadSettings(ctx context.Context, sel ast.SelectionSet, obj *lead.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leadSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeadSettings")
+		case "priceList":
+			out.Values[i] = ec._LeadSettings_priceList(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minimumBudget":
+			out.Values[i] = ec._LeadSettings_minimumBudget(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "qualifyWithinDays":
+			out.Values[i] = ec._LeadSettings_qualifyWithinDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "consultationHours":
+			out.Values[i] = ec._LeadSettings_consultationHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slotMinutes":
+			out.Values[i] = ec._LeadSettings_slotMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LeadSettings_updatedAt(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var meetingImplementors = []string{"Meeting"}
+
+func (ec *executionContext) _Meeting(ctx context.Context, sel ast.SelectionSet, obj *lead.Meeting) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, meetingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Meeting")
+		case "id":
+			out.Values[i] = ec._Meeting_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startsAt":
+			out.Values[i] = ec._Meeting_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endsAt":
+			out.Values[i] = ec._Meeting_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Meeting_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var messageImplementors = []string{"Message"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *conversation.Message) graphql.Marshaler {
@@ -11311,6 +13489,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateLeadSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateLeadSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateLead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateLead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11498,6 +13690,59 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var priceItemImplementors = []string{"PriceItem"}
+
+func (ec *executionContext) _PriceItem(ctx context.Context, sel ast.SelectionSet, obj *lead.PriceItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceItem")
+		case "name":
+			out.Values[i] = ec._PriceItem_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keywords":
+			out.Values[i] = ec._PriceItem_keywords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priceFrom":
+			out.Values[i] = ec._PriceItem_priceFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priceTo":
+			out.Values[i] = ec._PriceItem_priceTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._PriceItem_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -11570,6 +13815,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_myStaffConversation(ctx, field)
+				})
+		case "leadSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_leadSettings(ctx, field)
+				})
+		case "leads":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_leads(ctx, field)
+				})
+		case "lead":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_lead(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -12719,6 +14982,119 @@ func (ec *executionContext) unmarshalNInviteUserInput2frontdeskᚋgraphᚋmodel�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNLead2ᚖfrontdeskᚋinternalᚋleadᚐLead(ctx context.Context, sel ast.SelectionSet, v *lead.Lead) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Lead!")
+		return graphql.Null
+	}
+	return ec._Lead(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadConnection2ᚖfrontdeskᚋgraphᚋmodelᚐLeadConnection(ctx context.Context, sel ast.SelectionSet, v *model.LeadConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadConnection!")
+		return graphql.Null
+	}
+	return ec._LeadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadEdge2ᚕᚖfrontdeskᚋgraphᚋmodelᚐLeadEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LeadEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeadEdge2ᚖfrontdeskᚋgraphᚋmodelᚐLeadEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLeadEdge2ᚖfrontdeskᚋgraphᚋmodelᚐLeadEdge(ctx context.Context, sel ast.SelectionSet, v *model.LeadEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadEdge!")
+		return graphql.Null
+	}
+	return ec._LeadEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLeadSettings2ᚖfrontdeskᚋinternalᚋleadᚐSettings(ctx context.Context, sel ast.SelectionSet, v *lead.Settings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeadSettings!")
+		return graphql.Null
+	}
+	return ec._LeadSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeadSettingsInput2frontdeskᚋinternalᚋleadᚐSettings(ctx context.Context, v any) (lead.Settings, error) {
+	res, err := ec.unmarshalInputLeadSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLeadStatus2frontdeskᚋinternalᚋleadᚐStatus(ctx context.Context, v any) (lead.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNLeadStatus2frontdeskᚋinternalᚋleadᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeadStatus2frontdeskᚋinternalᚋleadᚐStatus(ctx context.Context, sel ast.SelectionSet, v lead.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNLeadStatus2frontdeskᚋinternalᚋleadᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LeadStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNLeadStatus2frontdeskᚋinternalᚋleadᚐStatus = map[string]lead.Status{
+		"NEW":         lead.StatusNew,
+		"QUALIFYING":  lead.StatusQualifying,
+		"QUALIFIED":   lead.StatusQualified,
+		"UNQUALIFIED": lead.StatusUnqualified,
+		"WON":         lead.StatusWon,
+		"LOST":        lead.StatusLost,
+	}
+	marshalNLeadStatus2frontdeskᚋinternalᚋleadᚐStatus = map[lead.Status]string{
+		lead.StatusNew:         "NEW",
+		lead.StatusQualifying:  "QUALIFYING",
+		lead.StatusQualified:   "QUALIFIED",
+		lead.StatusUnqualified: "UNQUALIFIED",
+		lead.StatusWon:         "WON",
+		lead.StatusLost:        "LOST",
+	}
+)
+
+func (ec *executionContext) unmarshalNMeetingStatus2frontdeskᚋinternalᚋleadᚐMeetingStatus(ctx context.Context, v any) (lead.MeetingStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMeetingStatus2frontdeskᚋinternalᚋleadᚐMeetingStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMeetingStatus2frontdeskᚋinternalᚋleadᚐMeetingStatus(ctx context.Context, sel ast.SelectionSet, v lead.MeetingStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMeetingStatus2frontdeskᚋinternalᚋleadᚐMeetingStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MeetingStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMeetingStatus2frontdeskᚋinternalᚋleadᚐMeetingStatus = map[string]lead.MeetingStatus{
+		"BOOKED":    lead.MeetingBooked,
+		"CANCELLED": lead.MeetingCancelled,
+	}
+	marshalNMeetingStatus2frontdeskᚋinternalᚋleadᚐMeetingStatus = map[lead.MeetingStatus]string{
+		lead.MeetingBooked:    "BOOKED",
+		lead.MeetingCancelled: "CANCELLED",
+	}
+)
+
 func (ec *executionContext) marshalNMessage2ᚖfrontdeskᚋinternalᚋconversationᚐMessage(ctx context.Context, sel ast.SelectionSet, v *conversation.Message) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Message!")
@@ -12850,6 +15226,31 @@ func (ec *executionContext) marshalNPageInfo2ᚖfrontdeskᚋgraphᚋmodelᚐPage
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPriceItem2frontdeskᚋinternalᚋleadᚐPriceItem(ctx context.Context, sel ast.SelectionSet, v lead.PriceItem) graphql.Marshaler {
+	return ec._PriceItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPriceItem2ᚕfrontdeskᚋinternalᚋleadᚐPriceItemᚄ(ctx context.Context, sel ast.SelectionSet, v []lead.PriceItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriceItem2frontdeskᚋinternalᚋleadᚐPriceItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPriceItemInput2frontdeskᚋinternalᚋleadᚐPriceItem(ctx context.Context, v any) (lead.PriceItem, error) {
+	res, err := ec.unmarshalInputPriceItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRole2frontdeskᚋinternalᚋauthᚐRole(ctx context.Context, v any) (auth.Role, error) {
@@ -13120,6 +15521,11 @@ var (
 		organization.ToneConcise:  "CONCISE",
 	}
 )
+
+func (ec *executionContext) unmarshalNUpdateLeadInput2frontdeskᚋinternalᚋleadᚐUpdateInput(ctx context.Context, v any) (lead.UpdateInput, error) {
+	res, err := ec.unmarshalInputUpdateLeadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) unmarshalNUrgency2frontdeskᚋinternalᚋclassifyᚐUrgency(ctx context.Context, v any) (classify.Urgency, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -13508,6 +15914,24 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := scalar.UnmarshalDate(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := scalar.MarshalDate(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOEscalationRulesInput2ᚖfrontdeskᚋinternalᚋorganizationᚐEscalationRules(ctx context.Context, v any) (*organization.EscalationRules, error) {
 	if v == nil {
 		return nil, nil
@@ -13559,6 +15983,18 @@ func (ec *executionContext) marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ct
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -13575,6 +16011,66 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOLead2ᚖfrontdeskᚋinternalᚋleadᚐLead(ctx context.Context, sel ast.SelectionSet, v *lead.Lead) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Lead(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLeadFilter2ᚖfrontdeskᚋinternalᚋleadᚐFilter(ctx context.Context, v any) (*lead.Filter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLeadFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOLeadStatus2ᚖfrontdeskᚋinternalᚋleadᚐStatus(ctx context.Context, v any) (*lead.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOLeadStatus2ᚖfrontdeskᚋinternalᚋleadᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLeadStatus2ᚖfrontdeskᚋinternalᚋleadᚐStatus(ctx context.Context, sel ast.SelectionSet, v *lead.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOLeadStatus2ᚖfrontdeskᚋinternalᚋleadᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOLeadStatus2ᚖfrontdeskᚋinternalᚋleadᚐStatus = map[string]lead.Status{
+		"NEW":         lead.StatusNew,
+		"QUALIFYING":  lead.StatusQualifying,
+		"QUALIFIED":   lead.StatusQualified,
+		"UNQUALIFIED": lead.StatusUnqualified,
+		"WON":         lead.StatusWon,
+		"LOST":        lead.StatusLost,
+	}
+	marshalOLeadStatus2ᚖfrontdeskᚋinternalᚋleadᚐStatus = map[lead.Status]string{
+		lead.StatusNew:         "NEW",
+		lead.StatusQualifying:  "QUALIFYING",
+		lead.StatusQualified:   "QUALIFIED",
+		lead.StatusUnqualified: "UNQUALIFIED",
+		lead.StatusWon:         "WON",
+		lead.StatusLost:        "LOST",
+	}
+)
+
+func (ec *executionContext) marshalOMeeting2ᚖfrontdeskᚋinternalᚋleadᚐMeeting(ctx context.Context, sel ast.SelectionSet, v *lead.Meeting) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Meeting(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOMessage2ᚖfrontdeskᚋinternalᚋconversationᚐMessage(ctx context.Context, sel ast.SelectionSet, v *conversation.Message) graphql.Marshaler {
@@ -13597,6 +16093,23 @@ func (ec *executionContext) unmarshalOMoneyInput2ᚖfrontdeskᚋinternalᚋorgan
 	}
 	res, err := ec.unmarshalInputMoneyInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPriceItemInput2ᚕfrontdeskᚋinternalᚋleadᚐPriceItemᚄ(ctx context.Context, v any) ([]lead.PriceItem, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]lead.PriceItem, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPriceItemInput2frontdeskᚋinternalᚋleadᚐPriceItem(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx context.Context, v any) (*organization.ScenarioKind, error) {

@@ -6,6 +6,7 @@ import (
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/lead"
 	"frontdesk/internal/organization"
 
 	"github.com/google/uuid"
@@ -45,6 +46,16 @@ type InviteUserInput struct {
 	Role  auth.Role `json:"role"`
 	// Initial password; the user can sign in with it at once.
 	Password string `json:"password"`
+}
+
+type LeadConnection struct {
+	Edges    []*LeadEdge `json:"edges"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+}
+
+type LeadEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   *lead.Lead `json:"node"`
 }
 
 type MessageConnection struct {

@@ -5,6 +5,7 @@ package scalar
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -54,4 +55,23 @@ func UnmarshalInt64ID(v any) (int64, error) {
 		return 0, apperror.NotFoundf("no object with that id")
 	}
 	return n, nil
+}
+
+// MarshalDate writes a civil day as YYYY-MM-DD. The day is read in UTC,
+// the shape PostgreSQL date columns are scanned in (midnight UTC).
+func MarshalDate(t time.Time) graphql.Marshaler {
+	return graphql.MarshalString(t.UTC().Format(time.DateOnly))
+}
+
+// UnmarshalDate reads a YYYY-MM-DD argument as that day's midnight UTC.
+func UnmarshalDate(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, apperror.Invalid("date", "a date must be a string like 2025-03-01")
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, apperror.Invalid("date", "%q is not a date like 2025-03-01", truncate(s, 32))
+	}
+	return t, nil
 }

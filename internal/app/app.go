@@ -29,6 +29,7 @@ import (
 	"frontdesk/internal/config"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/database"
+	"frontdesk/internal/lead"
 	"frontdesk/internal/logging"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
@@ -243,6 +244,7 @@ func (a *App) Build(ctx context.Context) error {
 	}
 	a.Endpoint = graph.NewEndpoint(&graph.Resolver{
 		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), ConvSvc: a.Conversations, Hub: a.Hub, Pipeline: a.Pipeline,
+		LeadSvc:      lead.NewService(a.DB.Bun),
 		MetricsSvc:   metrics.NewService(a.DB.Bun),
 		EventLoaders: graph.NewEventLoaders(ctx, a.DB.Bun),
 	}, a.DB.Bun, a.Organizations, graph.Options{

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -161,12 +162,12 @@ type Org struct {
 	PublicKey  string
 }
 
-var orgSeq = time.Now().UnixNano()
+var orgSeq = func() *atomic.Int64 { var n atomic.Int64; n.Store(time.Now().UnixNano()); return &n }()
 
 // SignUp creates an organisation and returns its owner's token and web chat key.
 func (s *Server) SignUp(name string) *Org {
 	s.T.Helper()
-	orgSeq++
+	seq := orgSeq.Add(1)
 	var out struct {
 		SignUp struct {
 			Token        string
@@ -175,7 +176,7 @@ func (s *Server) SignUp(name string) *Org {
 		}
 	}
 	s.MustDo("", `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id role } organization { id } } }`,
-		map[string]any{"i": map[string]any{"organizationName": name, "name": name + " Owner", "email": fmt.Sprintf("owner%d@%s.test", orgSeq, strings.ToLower(strings.ReplaceAll(name, " ", ""))), "password": "password-123"}}, &out)
+		map[string]any{"i": map[string]any{"organizationName": name, "name": name + " Owner", "email": fmt.Sprintf("owner%d@%s.test", seq, strings.ToLower(strings.ReplaceAll(name, " ", ""))), "password": "password-123"}}, &out)
 	var ch struct{ ChannelAccounts []struct{ PublicKey *string } }
 	s.MustDo(out.SignUp.Token, `{ channelAccounts { publicKey } }`, nil, &ch)
 	require.Len(s.T, ch.ChannelAccounts, 1)
@@ -185,8 +186,7 @@ func (s *Server) SignUp(name string) *Org {
 // Invite adds a user with role to org and returns their id and token.
 func (s *Server) Invite(org *Org, role string) (id, token string) {
 	s.T.Helper()
-	orgSeq++
-	email := fmt.Sprintf("u%d@%s.test", orgSeq, strings.ToLower(role))
+	email := fmt.Sprintf("u%d@%s.test", orgSeq.Add(1), strings.ToLower(role))
 	var out struct{ InviteUser struct{ ID string } }
 	s.MustDo(org.OwnerToken, `mutation($i: InviteUserInput!) { inviteUser(input: $i) { id } }`,
 		map[string]any{"i": map[string]any{"email": email, "name": "User " + role, "role": role, "password": "password-123"}}, &out)
