@@ -6,9 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -16,6 +14,7 @@ import (
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/pagecursor"
 )
 
 // Page bounds for list queries.
@@ -123,7 +122,7 @@ func (s *Service) List(ctx context.Context, first *int, after *string, f *Filter
 	var convs []*Conversation
 	q := selectConversations(s.db, &convs).Where("conversation.organization_id = ?", p.OrgID)
 	if after != nil && *after != "" {
-		at, id, err := parseConversationCursor(*after)
+		at, id, err := pagecursor.Decode("c", *after)
 		if err != nil {
 			return nil, err
 		}
@@ -286,28 +285,7 @@ func pgUUIDArray(ids []uuid.UUID) string {
 }
 
 func conversationCursor(c *Conversation) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("c:" + strconv.FormatInt(c.LastActivityAt.UnixMicro(), 10) + ":" + c.ID.String()))
-}
-
-func parseConversationCursor(s string) (time.Time, uuid.UUID, error) {
-	bad := apperror.Invalid("after", "invalid cursor")
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(raw) > 100 {
-		return time.Time{}, uuid.Nil, bad
-	}
-	parts := strings.Split(string(raw), ":")
-	if len(parts) != 3 || parts[0] != "c" {
-		return time.Time{}, uuid.Nil, bad
-	}
-	us, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return time.Time{}, uuid.Nil, bad
-	}
-	id, err := uuid.Parse(parts[2])
-	if err != nil {
-		return time.Time{}, uuid.Nil, bad
-	}
-	return time.UnixMicro(us), id, nil
+	return pagecursor.Encode("c", c.LastActivityAt, c.ID)
 }
 
 func parseMessageCursor(s string) (uuid.UUID, error) {

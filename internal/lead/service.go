@@ -3,10 +3,8 @@ package lead
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +15,7 @@ import (
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/organization"
+	"frontdesk/internal/pagecursor"
 )
 
 // Page bounds for List.
@@ -116,7 +115,7 @@ func (s *Service) List(ctx context.Context, first int, after string, f Filter) (
 	var leads []*Lead
 	q := s.db.NewSelect().Model(&leads).Where("organization_id = ?", p.OrgID)
 	if after != "" {
-		at, id, err := parseCursor(after)
+		at, id, err := pagecursor.Decode("l", after)
 		if err != nil {
 			return nil, err
 		}
@@ -264,27 +263,4 @@ func applyUpdate(l *Lead, in UpdateInput) error {
 	return nil
 }
 
-func cursor(l *Lead) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("l:" + strconv.FormatInt(l.CreatedAt.UnixMicro(), 10) + ":" + l.ID.String()))
-}
-
-func parseCursor(s string) (time.Time, uuid.UUID, error) {
-	bad := apperror.Invalid("after", "invalid cursor")
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(raw) > 100 {
-		return time.Time{}, uuid.Nil, bad
-	}
-	parts := strings.Split(string(raw), ":")
-	if len(parts) != 3 || parts[0] != "l" {
-		return time.Time{}, uuid.Nil, bad
-	}
-	us, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return time.Time{}, uuid.Nil, bad
-	}
-	id, err := uuid.Parse(parts[2])
-	if err != nil {
-		return time.Time{}, uuid.Nil, bad
-	}
-	return time.UnixMicro(us), id, nil
-}
+func cursor(l *Lead) string { return pagecursor.Encode("l", l.CreatedAt, l.ID) }
