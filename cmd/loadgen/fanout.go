@@ -115,6 +115,12 @@ type wsClient struct {
 // dialSubscriber opens a socket, authenticates with token, waits for the
 // ack and subscribes to the inbox.
 func dialSubscriber(ctx context.Context, wsURL, token string) (*wsClient, error) {
+	return dialSubscription(ctx, wsURL, token, inboxSubscription)
+}
+
+// dialSubscription opens a socket, authenticates with token, waits for the
+// ack and starts the subscription query (operation id "1").
+func dialSubscription(ctx context.Context, wsURL, token, query string) (*wsClient, error) {
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(dctx, wsURL, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
@@ -148,7 +154,7 @@ func dialSubscriber(ctx context.Context, wsURL, token string) (*wsClient, error)
 		}
 		break
 	}
-	q, _ := json.Marshal(map[string]any{"query": inboxSubscription})
+	q, _ := json.Marshal(map[string]any{"query": query})
 	if err := w.send(dctx, wsMessage{ID: "1", Type: "subscribe", Payload: q}); err != nil {
 		return fail(err)
 	}

@@ -78,6 +78,14 @@ func TestBenchmarksRun(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 20, j.get("started"))
 
+	p, err := runPipeline(ctx, b.server, pipelineOptions{Rate: 20, Duration: time.Second, Conversations: 20, MaxInFlight: 100, Drain: 10 * time.Second})
+	require.NoError(t, err)
+	p.print(io.Discard)
+	require.Equal(t, 20, p.get("sent"), "last error: %v", p.get("last_send_error"))
+	require.Equal(t, 20, p.get("replies"))
+	require.Equal(t, 20, p.get("jobs_found"))
+	require.Equal(t, 0, p.get("handed_off"))
+
 	c, err := spawnServe(ctx, b.db, io.Discard)
 	require.NoError(t, err)
 	defer c.Stop()

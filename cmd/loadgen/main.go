@@ -1,6 +1,7 @@
 // Command loadgen measures Frontdesk under load and prints the figures:
 // open-loop GraphQL queries, subscription fan-out over WebSockets, memory
-// per idle WebSocket and River job pickup latency. Everything runs against
+// per idle WebSocket, River job pickup latency and the message pipeline's
+// commit-to-reply latency. Everything runs against
 // 127.0.0.1: by default loadgen runs the Frontdesk app itself (in-process,
 // or as a `serve` child process where client and server must not share a
 // heap), on a dedicated, seeded database.
@@ -10,6 +11,7 @@
 //	go run ./cmd/loadgen fanout    [-n 1000]       inboxEvents delivery latency to n sockets
 //	go run ./cmd/loadgen wsmem     [-n 1000]       server memory per idle subscribed socket
 //	go run ./cmd/loadgen jobpickup [-rate 50]      River insert-commit to job-start latency
+//	go run ./cmd/loadgen pipeline  [-rate 100]     visitor message commit to bot reply commit
 //	go run ./cmd/loadgen serve                     run the server alone, print URL and tokens
 //	go run ./cmd/loadgen fanout-clients -url ws://... -token T   fan-out clients only
 //
@@ -37,10 +39,12 @@ Usage:
   loadgen fanout-clients -url ws://127.0.0.1:PORT/graphql -token T -public-key K [-n 1000]
   loadgen wsmem     [-n 1000] [-settle 2s] [-heapprofile F] [-url URL -token T -pid PID]
   loadgen jobpickup [-rate 50] [-duration 30s]
+  loadgen pipeline  [-rate 100] [-duration 30s] [-conversations 200] [-cpuprofile F]
   loadgen serve     [-addr 127.0.0.1:0]
 
 Without -url, loadgen seeds the database (default frontdesk_bench) if
-needed and runs the server itself: in-process for query and jobpickup, as a
+needed and runs the server itself: in-process for query, jobpickup and
+pipeline (which uses its own database, frontdesk_bench_pipeline), as a
 child "serve" process for fanout and wsmem (and for query with -child).
 Each benchmark prints a table and one line "RESULT {json}".
 Run "loadgen CMD -h" for every flag.
@@ -78,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = cmdWSMem(ctx, args, stdout, stderr)
 	case "jobpickup":
 		err = cmdJobPickup(ctx, args, stdout, stderr)
+	case "pipeline":
+		err = cmdPipeline(ctx, args, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

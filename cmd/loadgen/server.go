@@ -81,6 +81,10 @@ type queryCounter struct {
 	// to traceOut.
 	traceLeft atomic.Int64
 	traceOut  io.Writer
+	// traceAll, while set, prints every statement (HTTP or not, River's
+	// excepted as River does not use bun) to traceOut.
+	traceAll atomic.Bool
+	traceT0  atomic.Int64
 
 	mu       sync.Mutex
 	requests int64
@@ -102,6 +106,13 @@ type reqQueries struct {
 // BeforeQuery implements bun.QueryHook.
 func (c *queryCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
 	c.total.Add(1)
+	if c.traceAll.Load() {
+		q := strings.Join(strings.Fields(e.Query), " ")
+		if len(q) > 300 {
+			q = q[:300] + "..."
+		}
+		fmt.Fprintf(c.traceOut, "  +%s %s\n", time.Duration(time.Now().UnixNano()-c.traceT0.Load()).Round(time.Microsecond), q)
+	}
 	if rq, ok := ctx.Value(reqQueriesKey{}).(*reqQueries); ok {
 		rq.n.Add(1)
 		if rq.trace {

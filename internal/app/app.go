@@ -30,6 +30,7 @@ import (
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/database"
 	"frontdesk/internal/lead"
+	"frontdesk/internal/llm"
 	"frontdesk/internal/logging"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
@@ -239,6 +240,13 @@ func (a *App) Build(ctx context.Context) error {
 		return fmt.Errorf("load classifier: %w", err)
 	}
 	a.Pipeline = pipeline.New(a.DB.Bun, classifier, riverClient, a.Hub, a.Log)
+	if a.Config.LLMBaseURL != "" {
+		model, err := llm.New(llm.Config{BaseURL: a.Config.LLMBaseURL, Model: a.Config.LLMModel, APIKey: a.Config.LLMAPIKey, Timeout: a.Config.LLMTimeout})
+		if err != nil {
+			return fmt.Errorf("language model: %w", err)
+		}
+		a.Pipeline.SetLLM(model)
+	}
 	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Pipeline: a.Pipeline, Logger: a.Log}); err != nil {
 		return err
 	}

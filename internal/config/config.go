@@ -95,6 +95,16 @@ type Config struct {
 	// user is still active (FRONTDESK_WS_REVALIDATE_INTERVAL).
 	WSRevalidateInterval time.Duration
 
+	// LLMBaseURL turns on the optional language model: any OpenAI-compatible
+	// chat-completions endpoint (FRONTDESK_LLM_BASE_URL, e.g.
+	// https://api.openai.com/v1), with LLMModel (FRONTDESK_LLM_MODEL),
+	// LLMAPIKey (FRONTDESK_LLM_API_KEY) and LLMTimeout, the most one message
+	// may spend on it (FRONTDESK_LLM_TIMEOUT).
+	LLMBaseURL string
+	LLMModel   string
+	LLMAPIKey  string
+	LLMTimeout time.Duration
+
 	// JobFetchCooldown is River's minimum time between fetches
 	// (FRONTDESK_JOB_FETCH_COOLDOWN); a few ms keeps job pickup fast.
 	JobFetchCooldown time.Duration
@@ -129,6 +139,7 @@ func Default() Config {
 		Workers:              64,
 		WSInitTimeout:        10 * time.Second,
 		WSRevalidateInterval: 15 * time.Second,
+		LLMTimeout:           3 * time.Second,
 		JobFetchCooldown:     2 * time.Millisecond,
 		JobRescueAfter:       time.Hour,
 		ShutdownTimeout:      20 * time.Second,
@@ -179,6 +190,10 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	r.integer("FRONTDESK_WORKERS", &c.Workers)
 	r.duration("FRONTDESK_WS_INIT_TIMEOUT", &c.WSInitTimeout)
 	r.duration("FRONTDESK_WS_REVALIDATE_INTERVAL", &c.WSRevalidateInterval)
+	r.str("FRONTDESK_LLM_BASE_URL", &c.LLMBaseURL)
+	r.str("FRONTDESK_LLM_MODEL", &c.LLMModel)
+	r.str("FRONTDESK_LLM_API_KEY", &c.LLMAPIKey)
+	r.duration("FRONTDESK_LLM_TIMEOUT", &c.LLMTimeout)
 	r.duration("FRONTDESK_JOB_FETCH_COOLDOWN", &c.JobFetchCooldown)
 	r.duration("FRONTDESK_JOB_RESCUE_AFTER", &c.JobRescueAfter)
 	r.duration("FRONTDESK_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
@@ -238,6 +253,17 @@ func (c Config) Validate() error {
 	}
 	if c.WSInitTimeout <= 0 || c.WSRevalidateInterval <= 0 {
 		add("FRONTDESK_WS_INIT_TIMEOUT and FRONTDESK_WS_REVALIDATE_INTERVAL must be positive")
+	}
+	if c.LLMBaseURL != "" {
+		if u, err := url.Parse(c.LLMBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("FRONTDESK_LLM_BASE_URL: want an absolute http(s) URL like https://api.openai.com/v1")
+		}
+		if c.LLMModel == "" {
+			add("FRONTDESK_LLM_MODEL: set the model name when FRONTDESK_LLM_BASE_URL is set")
+		}
+		if c.LLMTimeout <= 0 {
+			add("FRONTDESK_LLM_TIMEOUT: must be positive")
+		}
 	}
 	if c.JobFetchCooldown < time.Millisecond {
 		add("FRONTDESK_JOB_FETCH_COOLDOWN: must be at least 1ms")

@@ -24,9 +24,12 @@ import (
 // at once; a "stop" ends follow-ups; uncertainty climbs the fallback ladder;
 // then the intent's own handling.
 func (t *turn) run(ctx context.Context) error {
-	if t.conv.IsStaff() {
+	switch {
+	case t.assist.verdict != nil:
+		t.res = *t.assist.verdict
+	case t.conv.IsStaff():
 		t.res = t.p.classifier.Classify(t.msg.Text)
-	} else {
+	default:
 		t.res = t.p.classifier.ClassifyCustomer(t.msg.Text)
 	}
 	t.ents = extract.Extract(t.msg.Text, extractOptions(t.org, t.now))
@@ -248,17 +251,22 @@ func (t *turn) sendReplies(ctx context.Context) error {
 		t.replies = nil
 		return nil
 	}
+	disclosure := ""
 	if t.conv.DisclosedAt == nil {
-		line := t.settings.BotDisclosure
-		if line == "" {
-			line = replies.Render(t.lang, replies.Tone(t.settings.Tone), replies.DisclosureDefault, replies.Params{"org": t.org.Name})
+		disclosure = t.settings.BotDisclosure
+		if disclosure == "" {
+			disclosure = replies.Render(t.lang, replies.Tone(t.settings.Tone), replies.DisclosureDefault, replies.Params{"org": t.org.Name})
 		}
-		t.replies[0].text = line + "\n" + t.replies[0].text
 		now := t.now
 		t.conv.DisclosedAt = &now
 	}
-	for _, r := range t.replies {
-		_, ev, err := conversation.InsertBotReply(ctx, t.tx, t.conv, r.text, r.buttons)
+	for i, r := range t.replies {
+		// The organisation's disclosure line is sent as written, never reworded.
+		text := t.reword(ctx, r.text)
+		if i == 0 && disclosure != "" {
+			text = disclosure + "\n" + text
+		}
+		_, ev, err := conversation.InsertBotReply(ctx, t.tx, t.conv, text, r.buttons)
 		if err != nil {
 			return err
 		}

@@ -43,6 +43,7 @@ type Processor struct {
 	notify     conversation.Notifier
 	log        *slog.Logger
 	clock      atomic.Pointer[func() time.Time]
+	llm        atomic.Pointer[LLM]
 	// beforeCommit, when set by tests, runs after all the work is done and
 	// before the transaction commits: returning an error there is a crash
 	// at the worst moment.
@@ -68,6 +69,7 @@ func (p *Processor) Now() time.Time { return (*p.clock.Load())() }
 // does nothing.
 func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) error {
 	acted := false
+	assist := p.prepare(ctx, p.db, args)
 	err := p.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		msg, err := conversation.LockMessage(ctx, tx, args.OrganizationID, args.MessageID)
 		if errors.Is(err, apperror.ErrNotFound) {
@@ -83,6 +85,7 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 		if err != nil {
 			return err
 		}
+		t.assist = assist
 		if err := t.run(ctx); err != nil {
 			return err
 		}
@@ -126,6 +129,8 @@ type turn struct {
 	replies []reply
 	// collected are the scenario's fields, for the hand-off summary.
 	collected []string
+	// assist is the language model's part, if one is configured.
+	assist assist
 }
 
 type reply struct {

@@ -32,6 +32,9 @@ func (t *turn) summary(ctx context.Context, reason string) (string, error) {
 		}
 	}
 	fmt.Fprintf(&b, "%s: %s\n", replies.Label(lang, replies.LabelAsk), t.msg.Text)
+	if tr, ok := t.translate(ctx, t.msg.Text); ok {
+		fmt.Fprintf(&b, "  (%s) %s\n", lang, tr)
+	}
 	fmt.Fprintf(&b, "%s:\n", replies.Label(lang, replies.LabelLast))
 	for _, m := range recent {
 		who := "←"
