@@ -45,9 +45,11 @@ type ProcessMessageArgs struct {
 func (ProcessMessageArgs) Kind() string { return "process_message" }
 
 // InsertOpts puts messages on their own queue, so a burst of follow-ups
-// never delays a customer's answer.
+// never delays a customer's answer. No unique key: each message is
+// enqueued once, in its own transaction, and the worker is idempotent per
+// message, so River's uniqueness check would only cost time on every insert.
 func (ProcessMessageArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMessages, MaxAttempts: 8, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueMessages, MaxAttempts: 8}
 }
 
 // QueueMessages is the queue of inbound message processing.
