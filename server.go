@@ -84,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer a.Close()
-		created, err := a.Organizations.SeedDemo(ctx)
+		created, err := a.SeedDemo(ctx)
 		if err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	defer a.Close()
-	if _, err := a.Organizations.SeedDemo(ctx); err != nil {
+	if _, err := a.SeedDemo(ctx); err != nil {
 		return err
 	}
 	if err := a.Build(ctx); err != nil {

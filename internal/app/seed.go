@@ -1,0 +1,45 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"frontdesk/internal/lead"
+	"frontdesk/internal/organization"
+)
+
+// SeedDemo creates the demo organisation on first start, with a price list,
+// a minimum budget and consultation hours so that a price question in the
+// demo web chat runs lead qualification all the way to a booked call. It
+// reports whether it created anything.
+func (a *App) SeedDemo(ctx context.Context) (bool, error) {
+	created, err := a.Organizations.SeedDemo(ctx)
+	if err != nil || !created {
+		return created, err
+	}
+	var orgID uuid.UUID
+	if err := a.DB.Bun.NewSelect().Model((*organization.Organization)(nil)).Column("id").Where("slug = ?", organization.DemoSlug).Scan(ctx, &orgID); err != nil {
+		return true, fmt.Errorf("seed demo leads: %w", err)
+	}
+	to := 1500.0
+	weekdays := []organization.BusinessHours{}
+	for d := 1; d <= 5; d++ {
+		weekdays = append(weekdays, organization.BusinessHours{Weekday: d, Opens: "10:00", Closes: "18:00"})
+	}
+	_, err = lead.Save(ctx, a.DB.Bun, orgID, lead.Settings{
+		PriceList: []lead.PriceItem{
+			{Name: "Targeted ads", Keywords: []string{"таргет", "таргетированная реклама", "target", "targeting", "ads", "реклама"}, PriceFrom: 500, PriceTo: &to, Currency: "EUR"},
+			{Name: "Website", Keywords: []string{"сайт", "website", "landing", "лендинг"}, PriceFrom: 2000, Currency: "EUR"},
+		},
+		MinimumBudget:     &organization.Money{Amount: 1000, Currency: "EUR"},
+		QualifyWithinDays: 30,
+		ConsultationHours: weekdays,
+		SlotMinutes:       30,
+	})
+	if err != nil {
+		return true, fmt.Errorf("seed demo leads: %w", err)
+	}
+	return true, nil
+}
