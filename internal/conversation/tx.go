@@ -38,18 +38,6 @@ func LockMessage(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Message,
 	return m, nil
 }
 
-// ContactOf loads the conversation's contact (nil for staff conversations).
-func ContactOf(ctx context.Context, db bun.IDB, conv *Conversation) (*Contact, error) {
-	if conv.ContactID == nil {
-		return nil, nil
-	}
-	c := new(Contact)
-	if err := db.NewSelect().Model(c).Where("organization_id = ? AND id = ?", conv.OrganizationID, *conv.ContactID).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("load contact: %w", err)
-	}
-	return c, nil
-}
-
 // RecentMessages returns the conversation's last n non-private messages,
 // oldest first.
 func RecentMessages(ctx context.Context, db bun.IDB, conv *Conversation, n int) ([]*Message, error) {
@@ -66,7 +54,9 @@ func RecentMessages(ctx context.Context, db bun.IDB, conv *Conversation, n int) 
 
 // InsertBotReply stores an outbound bot message (with buttons, if any) and
 // returns its MESSAGE_SENT event for the caller to append. The caller holds
-// the conversation's lock and has checked that the bot owns it.
+// the conversation's lock, has checked that the bot owns it, and saves the
+// conversation afterwards: InsertBotReply sets conv's last outbound and
+// activity times but does not write them, so a turn updates the row once.
 func InsertBotReply(ctx context.Context, tx bun.Tx, conv *Conversation, text string, buttons []Button) (*Message, *eventlog.Event, error) {
 	if buttons == nil {
 		buttons = []Button{}
@@ -79,12 +69,7 @@ func InsertBotReply(ctx context.Context, tx bun.Tx, conv *Conversation, text str
 	if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
 		return nil, nil, fmt.Errorf("insert bot reply: %w", err)
 	}
-	_, err := tx.NewUpdate().Model((*Conversation)(nil)).
-		Set("last_outbound_at = ?", m.CreatedAt).Set("last_activity_at = ?", m.CreatedAt).
-		Where("id = ?", conv.ID).Exec(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("update conversation: %w", err)
-	}
+	conv.LastOutboundAt, conv.LastActivityAt = &m.CreatedAt, m.CreatedAt
 	return m, &eventlog.Event{OrganizationID: conv.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID, Type: eventlog.MessageSent,
 		Payload: eventlog.Payload(map[string]any{"author": AuthorBot})}, nil
 }

@@ -44,7 +44,7 @@ func (t *turn) run(ctx context.Context) error {
 	if reason, ok := t.escalation(); ok {
 		return t.handOff(ctx, reason, replies.Handoff)
 	}
-	if t.res.Intent == classify.IntentNotInterested && t.contact != nil && isStop(t.msg.Text) {
+	if t.res.Intent == classify.IntentNotInterested && t.conv.ContactID != nil && isStop(t.msg.Text) {
 		return t.optOut(ctx)
 	}
 	if t.active != nil && t.active.Scenario == organization.ScenarioLeadQualification {
@@ -146,7 +146,7 @@ func (t *turn) clarifyOrHandOff(ctx context.Context) error {
 // optOut stops every follow-up for the contact.
 func (t *turn) optOut(ctx context.Context) error {
 	_, err := t.tx.NewUpdate().Model((*conversation.Contact)(nil)).Set("opted_out_at = ?", t.now).
-		Where("id = ? AND opted_out_at IS NULL", t.contact.ID).Exec(ctx)
+		Where("id = ? AND opted_out_at IS NULL", *t.conv.ContactID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("opt out: %w", err)
 	}
@@ -282,7 +282,7 @@ func (t *turn) commit(ctx context.Context) error {
 	if err := t.sendReplies(ctx); err != nil {
 		return err
 	}
-	_, err := t.tx.NewUpdate().Model(t.conv).Column("clarifications", "disclosed_at", "language").WherePK().Exec(ctx)
+	_, err := t.tx.NewUpdate().Model(t.conv).Column("clarifications", "disclosed_at", "language", "last_outbound_at", "last_activity_at").WherePK().Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
 	}

@@ -115,7 +115,6 @@ type turn struct {
 	tx       bun.Tx
 	msg      *conversation.Message
 	conv     *conversation.Conversation
-	contact  *conversation.Contact
 	org      *organization.Organization
 	settings organization.Settings
 	res      classify.Result
@@ -147,13 +146,9 @@ func (p *Processor) load(ctx context.Context, tx bun.Tx, msg *conversation.Messa
 	if err := tx.NewSelect().Model(org).Where("id = ?", msg.OrganizationID).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load organization: %w", err)
 	}
-	contact, err := conversation.ContactOf(ctx, tx, conv)
-	if err != nil {
-		return nil, err
-	}
 	active, err := activeRun(ctx, tx, conv.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &turn{p: p, tx: tx, msg: msg, conv: conv, contact: contact, org: org, settings: org.Settings.Effective(), active: active, now: p.Now()}, nil
+	return &turn{p: p, tx: tx, msg: msg, conv: conv, org: org, settings: org.Settings.Effective(), active: active, now: p.Now()}, nil
 }
