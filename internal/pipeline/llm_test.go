@@ -90,8 +90,15 @@ func TestLLMFailureFallsBackWithinTimeout(t *testing.T) {
 	start = time.Now()
 	require.NoError(t, s.App.Pipeline.Process(ctx, args))
 	elapsed := time.Since(start)
+	// The database work of the same message, measured again now, in case
+	// the machine got busier meanwhile.
+	s.App.Pipeline.SetLLM(nil)
+	again, _ := storeMessage(t, s, org, "??")
+	start = time.Now()
+	require.NoError(t, s.App.Pipeline.Process(ctx, again))
+	baseline = max(baseline, time.Since(start))
 	t.Logf("with a model that times out: %s (timeout %s, without a model %s)", elapsed, timeout, baseline)
-	require.Less(t, elapsed-baseline, timeout+50*time.Millisecond)
+	require.Less(t, elapsed-baseline, timeout+50*time.Millisecond, "the model may cost at most its timeout plus 50 ms")
 	require.Contains(t, botReply(t, s, conv), "?", "the built-in clarifying question")
 
 	garbage := chatServer(t, 0, func(string) string { return `not json at all` })
