@@ -5,7 +5,6 @@
 package conversation
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -150,7 +149,5 @@ type Message struct {
 	// ProcessedAt is set, for inbound messages, in the transaction that
 	// acted on them: the pipeline's idempotency mark.
 	ProcessedAt *time.Time `bun:"processed_at"`
-	// Classification is the pipeline's verdict on an inbound message.
-	Classification json.RawMessage `bun:"classification,type:jsonb,nullzero"`
-	CreatedAt      time.Time       `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	CreatedAt   time.Time  `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/uptrace/bun"
 
-	"frontdesk/internal/apperror"
 	"frontdesk/internal/channel"
 	"frontdesk/internal/eventlog"
 	"frontdesk/jobs"
@@ -25,15 +24,20 @@ func LockConversation(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Con
 	return lockConversation(ctx, tx, orgID, id)
 }
 
-// LockMessage loads a message of orgID for update.
-func LockMessage(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Message, error) {
+// ClaimMessage marks an unprocessed inbound message of orgID as processed
+// at `at` and returns it, or nil when there is nothing to do (already
+// processed, outbound, or gone). The mark is part of the caller's
+// transaction: if that rolls back, the message is unclaimed again, and a
+// concurrent claim waits on the row and then finds it taken.
+func ClaimMessage(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID, at time.Time) (*Message, error) {
 	m := new(Message)
-	err := tx.NewSelect().Model(m).Where("organization_id = ? AND id = ?", orgID, id).For("UPDATE").Scan(ctx)
+	err := tx.NewRaw(`UPDATE messages SET processed_at = ?
+		WHERE organization_id = ? AND id = ? AND direction = 'IN' AND processed_at IS NULL RETURNING *`, at, orgID, id).Scan(ctx, m)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperror.NotFoundf("message not found")
+		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("lock message: %w", err)
+		return nil, fmt.Errorf("claim message: %w", err)
 	}
 	return m, nil
 }

@@ -286,10 +286,6 @@ func (t *turn) commit(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
 	}
-	_, err = t.tx.NewUpdate().Model(t.msg).Set("processed_at = ?", t.now).Set("classification = ?", string(eventlog.Payload(t.res))).WherePK().Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("mark processed: %w", err)
-	}
 	return eventlog.Append(ctx, t.tx, t.events...)
 }
 

@@ -10,7 +10,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"frontdesk/internal/apperror"
 	"frontdesk/internal/classify"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
@@ -71,15 +69,11 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 	acted := false
 	assist := p.prepare(ctx, p.db, args)
 	err := p.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		msg, err := conversation.LockMessage(ctx, tx, args.OrganizationID, args.MessageID)
-		if errors.Is(err, apperror.ErrNotFound) {
-			return nil // deleted with its conversation: nothing left to do
-		}
-		if err != nil {
+		// Claiming the message is the first write: a second run of this
+		// job waits here and then finds it processed.
+		msg, err := conversation.ClaimMessage(ctx, tx, args.OrganizationID, args.MessageID, p.Now())
+		if err != nil || msg == nil {
 			return err
-		}
-		if msg.ProcessedAt != nil || msg.Direction != conversation.In {
-			return nil
 		}
 		t, err := p.load(ctx, tx, msg)
 		if err != nil {
