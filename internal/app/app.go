@@ -227,7 +227,11 @@ func (a *App) Build(ctx context.Context) error {
 			river.QueueDefault: {MaxWorkers: 50},
 			jobs.QueueMessages: {MaxWorkers: 50},
 		},
-		FetchCooldown:        a.Config.JobFetchCooldown,
+		FetchCooldown: a.Config.JobFetchCooldown,
+		// Inserts wake the workers through LISTEN; the poll only catches
+		// what no notification announced, such as a job snoozed for a few
+		// milliseconds while an earlier message of its conversation finishes.
+		FetchPollInterval:    200 * time.Millisecond,
 		RescueStuckJobsAfter: a.Config.JobRescueAfter,
 	})
 	if err != nil {

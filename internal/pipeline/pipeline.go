@@ -10,6 +10,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -75,6 +76,18 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 		if err != nil || msg == nil {
 			return err
 		}
+		// Messages of one conversation are answered in the order they came
+		// in: a scenario must read "бюджет 300" after the question it
+		// answers. An earlier message still in flight goes first.
+		earlier, err := tx.NewSelect().Model((*conversation.Message)(nil)).
+			Where("conversation_id = ? AND direction = 'IN' AND processed_at IS NULL AND id < ? AND created_at > now() - interval '1 minute'", msg.ConversationID, msg.ID).
+			Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("look for earlier messages: %w", err)
+		}
+		if earlier {
+			return ErrEarlierPending
+		}
 		t, err := p.load(ctx, tx, msg)
 		if err != nil {
 			return err
@@ -102,6 +115,11 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 	}
 	return nil
 }
+
+// ErrEarlierPending means an earlier message of the same conversation has
+// not been processed yet; the caller should retry shortly. Messages older
+// than a minute are not waited for (their job may have failed for good).
+var ErrEarlierPending = errors.New("an earlier message of the conversation is still being processed")
 
 // turn is the work of one inbound message inside its transaction.
 type turn struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/apptest"
+	"frontdesk/internal/pipeline"
 	"frontdesk/jobs"
 )
 
@@ -168,4 +169,27 @@ func TestClassifyQuery(t *testing.T) {
 	_, agent := s.Invite(org, "AGENT")
 	r := s.Do(agent, `{ classify(text: "hi") { intent } }`, nil)
 	require.Equal(t, []string{"FORBIDDEN"}, r.Codes())
+}
+
+// Messages of one conversation are answered in order: a later message whose
+// job runs first waits for the earlier one.
+func TestMessagesAreAnsweredInOrder(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Ordering")
+	v := s.StartWebChat(org)
+	store := func(text string) jobs.ProcessMessageArgs {
+		id := uuid.Must(uuid.NewV7())
+		_, err := s.App.DB.SQL.Exec(`INSERT INTO messages (id, organization_id, conversation_id, direction, author, text)
+			SELECT $1, organization_id, id, 'IN', 'CONTACT', $3 FROM conversations WHERE id = $2`, id, v.ConversationID, text)
+		require.NoError(t, err)
+		return jobs.ProcessMessageArgs{OrganizationID: uuid.MustParse(org.ID), MessageID: id}
+	}
+	first, second := store("hello"), store("How much is it?")
+	ctx := context.Background()
+	require.ErrorIs(t, s.App.Pipeline.Process(ctx, second), pipeline.ErrEarlierPending)
+	require.Zero(t, count(t, s, `SELECT count(*) FROM messages WHERE conversation_id = $1 AND processed_at IS NOT NULL`, v.ConversationID), "the refused run left nothing behind")
+	require.NoError(t, s.App.Pipeline.Process(ctx, first))
+	require.NoError(t, s.App.Pipeline.Process(ctx, second))
+	require.Equal(t, 2, count(t, s, `SELECT count(*) FROM messages WHERE conversation_id = $1 AND processed_at IS NOT NULL`, v.ConversationID))
 }

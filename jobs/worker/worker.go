@@ -4,8 +4,10 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -41,7 +43,12 @@ type ProcessMessage struct {
 
 // Work processes the message.
 func (w *ProcessMessage) Work(ctx context.Context, job *river.Job[jobs.ProcessMessageArgs]) error {
-	return w.pipeline.Process(ctx, job.Args)
+	err := w.pipeline.Process(ctx, job.Args)
+	if errors.Is(err, pipeline.ErrEarlierPending) {
+		// Not a failure: try again once the earlier message is answered.
+		return river.JobSnooze(20 * time.Millisecond)
+	}
+	return err
 }
 
 // HandoffSLA escalates a handed-off conversation that no human answered in
