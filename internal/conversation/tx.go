@@ -24,22 +24,40 @@ func LockConversation(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Con
 	return lockConversation(ctx, tx, orgID, id)
 }
 
+// ErrEarlierPending means an earlier inbound message of the same
+// conversation has not been processed yet: messages are answered in the
+// order they came, so the caller should retry shortly. Messages older than
+// a minute are not waited for (their job may have failed for good).
+var ErrEarlierPending = errors.New("an earlier message of the conversation is still being processed")
+
 // ClaimMessage marks an unprocessed inbound message of orgID as processed
 // at `at` and returns it, or nil when there is nothing to do (already
-// processed, outbound, or gone). The mark is part of the caller's
-// transaction: if that rolls back, the message is unclaimed again, and a
-// concurrent claim waits on the row and then finds it taken.
+// processed, outbound, or gone), or ErrEarlierPending. The mark is part of
+// the caller's transaction: if that rolls back, the message is unclaimed
+// again, and a concurrent claim waits on the row and then finds it taken.
 func ClaimMessage(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID, at time.Time) (*Message, error) {
 	m := new(Message)
-	err := tx.NewRaw(`UPDATE messages SET processed_at = ?
-		WHERE organization_id = ? AND id = ? AND direction = 'IN' AND processed_at IS NULL RETURNING *`, at, orgID, id).Scan(ctx, m)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	err := tx.NewRaw(`UPDATE messages AS m SET processed_at = ?
+		WHERE m.organization_id = ? AND m.id = ? AND m.direction = 'IN' AND m.processed_at IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id AND e.direction = 'IN'
+		      AND e.processed_at IS NULL AND e.id < m.id AND e.created_at > now() - interval '1 minute')
+		RETURNING m.*`, at, orgID, id).Scan(ctx, m)
+	if err == nil {
+		return m, nil
 	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("claim message: %w", err)
+	}
+	// Nothing claimed: done already, or waiting for an earlier message.
+	waiting, err := tx.NewSelect().Model((*Message)(nil)).
+		Where("organization_id = ? AND id = ? AND direction = 'IN' AND processed_at IS NULL", orgID, id).Exists(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("claim message: %w", err)
 	}
-	return m, nil
+	if waiting {
+		return nil, ErrEarlierPending
+	}
+	return nil, nil
 }
 
 // RecentMessages returns the conversation's last n non-private messages,

@@ -10,7 +10,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -71,22 +70,11 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 	assist := p.prepare(ctx, p.db, args)
 	err := p.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Claiming the message is the first write: a second run of this
-		// job waits here and then finds it processed.
+		// job waits here and then finds it processed. A conversation's
+		// messages are claimed in the order they came in.
 		msg, err := conversation.ClaimMessage(ctx, tx, args.OrganizationID, args.MessageID, p.Now())
 		if err != nil || msg == nil {
 			return err
-		}
-		// Messages of one conversation are answered in the order they came
-		// in: a scenario must read "бюджет 300" after the question it
-		// answers. An earlier message still in flight goes first.
-		earlier, err := tx.NewSelect().Model((*conversation.Message)(nil)).
-			Where("conversation_id = ? AND direction = 'IN' AND processed_at IS NULL AND id < ? AND created_at > now() - interval '1 minute'", msg.ConversationID, msg.ID).
-			Exists(ctx)
-		if err != nil {
-			return fmt.Errorf("look for earlier messages: %w", err)
-		}
-		if earlier {
-			return ErrEarlierPending
 		}
 		t, err := p.load(ctx, tx, msg)
 		if err != nil {
@@ -116,10 +104,9 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 	return nil
 }
 
-// ErrEarlierPending means an earlier message of the same conversation has
-// not been processed yet; the caller should retry shortly. Messages older
-// than a minute are not waited for (their job may have failed for good).
-var ErrEarlierPending = errors.New("an earlier message of the conversation is still being processed")
+// ErrEarlierPending is returned while an earlier message of the same
+// conversation is still being processed; retry shortly.
+var ErrEarlierPending = conversation.ErrEarlierPending
 
 // turn is the work of one inbound message inside its transaction.
 type turn struct {
