@@ -112,6 +112,32 @@ type wsClient struct {
 	conn *websocket.Conn
 }
 
+// readNext reads until the next `next` message and returns it with its
+// arrival time (UnixNano). It answers pings and reports anything else
+// (malformed or unexpected) to bad; it fails when the socket or ctx ends.
+func (c *wsClient) readNext(ctx context.Context, bad func(raw []byte)) (wsMessage, int64, error) {
+	for {
+		_, b, err := c.conn.Read(ctx)
+		now := time.Now().UnixNano()
+		if err != nil {
+			return wsMessage{}, now, err
+		}
+		var m wsMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			bad(b)
+			continue
+		}
+		switch m.Type {
+		case "next":
+			return m, now, nil
+		case "ping":
+			_ = c.send(ctx, wsMessage{Type: "pong"})
+		default:
+			bad(b)
+		}
+	}
+}
+
 // dialSubscriber opens a socket, authenticates with token, waits for the
 // ack and subscribes to the inbox.
 func dialSubscriber(ctx context.Context, wsURL, token string) (*wsClient, error) {
@@ -248,29 +274,16 @@ type fanoutRecorder struct {
 func (r *fanoutRecorder) readLoop(ctx context.Context, i int, c *wsClient) {
 	prefix := "lg:" + r.runID + ":"
 	for {
-		_, b, err := c.conn.Read(ctx)
-		now := time.Now().UnixNano()
+		m, now, err := c.readNext(ctx, func(b []byte) {
+			r.errs.Add(1)
+			r.lastErr.Store(fmt.Sprintf("socket %d: unexpected %.200s", i, b))
+		})
 		if err != nil {
 			if ctx.Err() == nil {
 				r.closed.Add(1)
 				r.lastErr.Store(fmt.Sprintf("socket %d: %v", i, err))
 			}
 			return
-		}
-		var m wsMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			r.errs.Add(1)
-			continue
-		}
-		switch m.Type {
-		case "ping":
-			_ = c.send(ctx, wsMessage{Type: "pong"})
-			continue
-		case "next":
-		default:
-			r.errs.Add(1)
-			r.lastErr.Store(fmt.Sprintf("socket %d: unexpected %.200s", i, b))
-			continue
 		}
 		if !r.firstEvent[i].Swap(true) {
 			r.ready.Add(1)

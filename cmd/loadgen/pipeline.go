@@ -138,29 +138,16 @@ type pipelineNext struct {
 // conv is the socket's conversation, or -1 when events name their own.
 func (r *pipelineRecorder) readLoop(ctx context.Context, c *wsClient, conv int) {
 	for {
-		_, b, err := c.conn.Read(ctx)
-		now := time.Now().UnixNano()
+		m, now, err := c.readNext(ctx, func(b []byte) {
+			r.errs.Add(1)
+			r.lastErr.Store(fmt.Sprintf("socket: unexpected %.200s", b))
+		})
 		if err != nil {
 			if ctx.Err() == nil {
 				r.closed.Add(1)
 				r.lastErr.Store(fmt.Sprintf("socket: %v", err))
 			}
 			return
-		}
-		var m wsMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			r.errs.Add(1)
-			continue
-		}
-		switch m.Type {
-		case "ping":
-			_ = c.send(ctx, wsMessage{Type: "pong"})
-			continue
-		case "next":
-		default:
-			r.errs.Add(1)
-			r.lastErr.Store(fmt.Sprintf("socket: unexpected %.200s", b))
-			continue
 		}
 		var p pipelineNext
 		if err := json.Unmarshal(m.Payload, &p); err != nil || len(p.Errors) > 0 {
