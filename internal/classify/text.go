@@ -150,15 +150,6 @@ func (t *text) addSym(r rune) {
 	}
 }
 
-func (t *text) hasSym(r rune) bool {
-	for _, s := range t.syms {
-		if s == r {
-			return true
-		}
-	}
-	return false
-}
-
 func (t *text) countLetter(r rune) {
 	t.letters++
 	if unicode.IsUpper(r) {

@@ -217,11 +217,6 @@ func (s *Service) Messages(ctx context.Context, conv *Conversation, first *int, 
 	return page, nil
 }
 
-// CanSeeMessage reports whether p may read message m.
-func CanSeeMessage(p *auth.Principal, m *Message) bool {
-	return m.OrganizationID == p.OrgID && (!m.Private || p.Is(auth.Team...))
-}
-
 func selectConversations(db bun.IDB, model any) *bun.SelectQuery {
 	return db.NewSelect().Model(model).
 		ColumnExpr("conversation.*").ColumnExpr("ca.kind").

@@ -110,14 +110,6 @@ func (s settings) with(kv ...string) settings {
 	return out
 }
 
-func (s settings) without(keys ...string) settings {
-	out := maps.Clone(s)
-	for _, k := range keys {
-		delete(out, k)
-	}
-	return out
-}
-
 // environ is the runner's environment without Frontdesk's variables, plus s.
 func (s settings) environ() []string {
 	var env []string

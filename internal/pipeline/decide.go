@@ -56,15 +56,12 @@ func (t *turn) run(ctx context.Context) error {
 		return t.clarifyOrHandOff(ctx)
 	}
 	t.conv.Clarifications = 0
-	switch t.res.Intent {
-	case classify.IntentGreeting:
+	switch {
+	case t.res.Intent == classify.IntentGreeting:
 		t.say(replies.Greeting, nil)
 		return nil
-	case classify.IntentPriceInquiry, classify.IntentQuoteRequest:
-		if !t.conv.IsStaff() {
-			return t.startLead(ctx)
-		}
-		return t.handOff(ctx, "no automated scenario for "+string(t.res.Intent), replies.Handoff)
+	case leadTriggers(t.res) && !t.conv.IsStaff():
+		return t.startLead(ctx)
 	default:
 		// No automated scenario handles this intent yet: a person answers,
 		// with everything the bot learnt in the summary.
