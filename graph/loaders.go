@@ -53,10 +53,7 @@ func NewLoaders(db bun.IDB, cache bool) *Loaders {
 			return organization.UsersByIDs(ctx, db, org, ids)
 		}, func(u *organization.User) uuid.UUID { return u.ID }, opts),
 		Organizations: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*organization.Organization, error) {
-			var out []*organization.Organization
-			// A principal only ever sees its own organisation.
-			err := db.NewSelect().Model(&out).Where("id = ?", org).Scan(ctx)
-			return out, err
+			return organization.OrgsByIDs(ctx, db, org, ids)
 		}, func(o *organization.Organization) uuid.UUID { return o.ID }, opts),
 		Channels: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*channel.Account, error) {
 			return channel.ByIDs(ctx, db, org, ids)

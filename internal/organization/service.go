@@ -291,6 +291,17 @@ func (s *Service) orgByID(ctx context.Context, id uuid.UUID) (*Organization, err
 	return org, nil
 }
 
+// OrgsByIDs loads organisations for a principal of orgID (dataloaders): a
+// principal only ever sees its own organisation, whatever ids it asks for.
+func OrgsByIDs(ctx context.Context, db bun.IDB, orgID uuid.UUID, ids []uuid.UUID) ([]*Organization, error) {
+	var out []*Organization
+	err := db.NewSelect().Model(&out).Where("id = ? AND id IN (?)", orgID, bun.List(ids)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load organizations: %w", err)
+	}
+	return out, nil
+}
+
 // UsersByIDs loads users of one organisation (dataloaders, principals).
 func UsersByIDs(ctx context.Context, db bun.IDB, orgID uuid.UUID, ids []uuid.UUID) ([]*User, error) {
 	var out []*User
