@@ -119,6 +119,9 @@ func setupIsolation(t *testing.T) *isoBundle {
 	b.bLead = createLead(t, s, b.b, lead.Fields{Need: "B's need"}, lead.StatusQualified)
 	// At the same start as A's call: slots are per organisation.
 	bookMeeting(t, s, b.bLead, day.Add(10*time.Hour))
+	// The bot answers the setup's messages in the background; the cases
+	// compare A's state before and after, so let it finish first.
+	s.WaitProcessed()
 	return b
 }
 
