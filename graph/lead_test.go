@@ -55,7 +55,7 @@ func setupLeads(t *testing.T) *leadBundle {
 }
 
 const leadSettingsFields = `priceList { name keywords priceFrom priceTo currency } minimumBudget { amount currency }
-	qualifyWithinDays consultationHours { weekday opens closes } slotMinutes updatedAt`
+	qualifyWithinDays consultationHours { weekday opens closes } slotMinutes followUpAfterHours abandonAfterHours updatedAt`
 
 type leadSettingsJSON struct {
 	PriceList []struct {
@@ -74,8 +74,10 @@ type leadSettingsJSON struct {
 		Weekday       int
 		Opens, Closes string
 	}
-	SlotMinutes int
-	UpdatedAt   *time.Time
+	SlotMinutes        int
+	FollowUpAfterHours int
+	AbandonAfterHours  int
+	UpdatedAt          *time.Time
 }
 
 func TestLeadSettings(t *testing.T) {
@@ -95,6 +97,8 @@ func TestLeadSettings(t *testing.T) {
 		require.Equal(t, 30, out.LeadSettings.QualifyWithinDays)
 		require.Equal(t, 30, out.LeadSettings.SlotMinutes)
 		require.Empty(t, out.LeadSettings.ConsultationHours)
+		require.Equal(t, 24, out.LeadSettings.FollowUpAfterHours)
+		require.Equal(t, 72, out.LeadSettings.AbandonAfterHours)
 		require.Nil(t, out.LeadSettings.UpdatedAt)
 	}
 
@@ -108,6 +112,9 @@ func TestLeadSettings(t *testing.T) {
 		"qualifyWithinDays": 14,
 		"consultationHours": []any{map[string]any{"weekday": 1, "opens": "09:00", "closes": "12:00"}, map[string]any{"weekday": 5, "opens": "14:00", "closes": "18:30"}},
 		"slotMinutes":       45,
+		// 0 is a choice (no reminder), not the default.
+		"followUpAfterHours": 0,
+		"abandonAfterHours":  120,
 	}
 	var saved struct{ UpdateLeadSettings leadSettingsJSON }
 	s.MustDo(b.org.OwnerToken, update, map[string]any{"i": input}, &saved)
@@ -126,6 +133,8 @@ func TestLeadSettings(t *testing.T) {
 	require.Equal(t, "USD", got.MinimumBudget.Currency)
 	require.Equal(t, 14, got.QualifyWithinDays)
 	require.Equal(t, 45, got.SlotMinutes)
+	require.Zero(t, got.FollowUpAfterHours)
+	require.Equal(t, 120, got.AbandonAfterHours)
 	require.Len(t, got.ConsultationHours, 2)
 	require.Equal(t, "18:30", got.ConsultationHours[1].Closes)
 	require.NotNil(t, got.UpdatedAt)
@@ -147,22 +156,26 @@ func TestLeadSettings(t *testing.T) {
 		return map[string]any{"consultationHours": []any{map[string]any{"weekday": weekday, "opens": opens, "closes": closes}}}
 	}
 	for name, in := range map[string]map[string]any{
-		"currency not ISO 4217":      priceItem(map[string]any{"currency": "euro"}),
-		"lower-case currency":        priceItem(map[string]any{"currency": "eur"}),
-		"priceTo below priceFrom":    priceItem(map[string]any{"priceTo": 50}),
-		"negative price":             priceItem(map[string]any{"priceFrom": -1}),
-		"empty name":                 {"priceList": []any{map[string]any{"name": "  ", "priceFrom": 1}}},
-		"one-letter keyword":         priceItem(map[string]any{"keywords": []any{"x"}}),
-		"minimum budget in EUR":      {"minimumBudget": map[string]any{"amount": 10, "currency": "EUR"}},
-		"negative minimum budget":    {"minimumBudget": map[string]any{"amount": -10, "currency": "USD"}},
-		"weekday 0":                  hours(0, "09:00", "10:00"),
-		"weekday 8":                  hours(8, "09:00", "10:00"),
-		"opens after closes":         hours(1, "18:00", "09:00"),
-		"opens equals closes":        hours(1, "09:00", "09:00"),
-		"not a clock":                hours(1, "9am", "10:00"),
-		"25 o'clock":                 hours(1, "09:00", "25:00"),
-		"qualifyWithinDays too many": {"qualifyWithinDays": 366},
-		"slotMinutes too short":      {"slotMinutes": 1},
+		"currency not ISO 4217":       priceItem(map[string]any{"currency": "euro"}),
+		"lower-case currency":         priceItem(map[string]any{"currency": "eur"}),
+		"priceTo below priceFrom":     priceItem(map[string]any{"priceTo": 50}),
+		"negative price":              priceItem(map[string]any{"priceFrom": -1}),
+		"empty name":                  {"priceList": []any{map[string]any{"name": "  ", "priceFrom": 1}}},
+		"one-letter keyword":          priceItem(map[string]any{"keywords": []any{"x"}}),
+		"minimum budget in EUR":       {"minimumBudget": map[string]any{"amount": 10, "currency": "EUR"}},
+		"negative minimum budget":     {"minimumBudget": map[string]any{"amount": -10, "currency": "USD"}},
+		"weekday 0":                   hours(0, "09:00", "10:00"),
+		"weekday 8":                   hours(8, "09:00", "10:00"),
+		"opens after closes":          hours(1, "18:00", "09:00"),
+		"opens equals closes":         hours(1, "09:00", "09:00"),
+		"not a clock":                 hours(1, "9am", "10:00"),
+		"25 o'clock":                  hours(1, "09:00", "25:00"),
+		"qualifyWithinDays too many":  {"qualifyWithinDays": 366},
+		"slotMinutes too short":       {"slotMinutes": 1},
+		"negative followUpAfterHours": {"followUpAfterHours": -1},
+		"negative abandonAfterHours":  {"abandonAfterHours": -1},
+		"abandon before the reminder": {"followUpAfterHours": 48, "abandonAfterHours": 24},
+		"reminder after 30 days":      {"followUpAfterHours": 721},
 	} {
 		r := s.Do(b.org.OwnerToken, update, map[string]any{"i": in})
 		require.Equal(t, []string{"INVALID_INPUT"}, r.Codes(), "%s: %+v", name, r.Errors)

@@ -202,12 +202,14 @@ type ComplexityRoot struct {
 	}
 
 	LeadSettings struct {
-		ConsultationHours func(childComplexity int) int
-		MinimumBudget     func(childComplexity int) int
-		PriceList         func(childComplexity int) int
-		QualifyWithinDays func(childComplexity int) int
-		SlotMinutes       func(childComplexity int) int
-		UpdatedAt         func(childComplexity int) int
+		AbandonAfterHours  func(childComplexity int) int
+		ConsultationHours  func(childComplexity int) int
+		FollowUpAfterHours func(childComplexity int) int
+		MinimumBudget      func(childComplexity int) int
+		PriceList          func(childComplexity int) int
+		QualifyWithinDays  func(childComplexity int) int
+		SlotMinutes        func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
 	}
 
 	Meeting struct {
@@ -1064,12 +1066,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LeadEdge.Node(childComplexity), true
 
+	case "LeadSettings.abandonAfterHours":
+		if e.ComplexityRoot.LeadSettings.AbandonAfterHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadSettings.AbandonAfterHours(childComplexity), true
 	case "LeadSettings.consultationHours":
 		if e.ComplexityRoot.LeadSettings.ConsultationHours == nil {
 			break
 		}
 
 		return e.ComplexityRoot.LeadSettings.ConsultationHours(childComplexity), true
+	case "LeadSettings.followUpAfterHours":
+		if e.ComplexityRoot.LeadSettings.FollowUpAfterHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeadSettings.FollowUpAfterHours(childComplexity), true
 	case "LeadSettings.minimumBudget":
 		if e.ComplexityRoot.LeadSettings.MinimumBudget == nil {
 			break
@@ -2628,6 +2642,10 @@ type LeadSettings {
   consultationHours: [BusinessHours!]!
   "The length of one call."
   slotMinutes: Int!
+  "Hours after the bot's last unanswered question before it reminds the customer, once; 0 sends no reminder."
+  followUpAfterHours: Int!
+  "Hours after the bot's last unanswered question before the run is given up as ABANDONED, without a message; 0 never gives up."
+  abandonAfterHours: Int!
   "When the settings were last saved; null while they are the defaults."
   updatedAt: Time
 }
@@ -2656,6 +2674,10 @@ input LeadSettingsInput {
   consultationHours: [BusinessHoursInput!]
   "5 to 480."
   slotMinutes: Int = 30
+  "0 to 720; 0 turns the reminder off (it does not mean the default)."
+  followUpAfterHours: Int = 24
+  "0 to 2160, and later than followUpAfterHours when both are on; 0 never gives a run up."
+  abandonAfterHours: Int = 72
 }
 
 type Query {
@@ -3025,6 +3047,10 @@ func (ec *executionContext) childFields_LeadSettings(ctx context.Context, field 
 		return ec.fieldContext_LeadSettings_consultationHours(ctx, field)
 	case "slotMinutes":
 		return ec.fieldContext_LeadSettings_slotMinutes(ctx, field)
+	case "followUpAfterHours":
+		return ec.fieldContext_LeadSettings_followUpAfterHours(ctx, field)
+	case "abandonAfterHours":
+		return ec.fieldContext_LeadSettings_abandonAfterHours(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_LeadSettings_updatedAt(ctx, field)
 	}
@@ -6548,6 +6574,52 @@ func (ec *executionContext) _LeadSettings_slotMinutes(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_LeadSettings_slotMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadSettings_followUpAfterHours(ctx context.Context, field graphql.CollectedField, obj *lead.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadSettings_followUpAfterHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FollowUpAfterHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalNInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadSettings_followUpAfterHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeadSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeadSettings_abandonAfterHours(ctx context.Context, field graphql.CollectedField, obj *lead.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeadSettings_abandonAfterHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AbandonAfterHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalNInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeadSettings_abandonAfterHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LeadSettings", field, false, false, "Int")
 }
 
@@ -11436,8 +11508,14 @@ func (ec *executionContext) unmarshalInputLeadSettingsInput(ctx context.Context,
 	if _, present := asMap["slotMinutes"]; !present {
 		asMap["slotMinutes"] = 30
 	}
+	if _, present := asMap["followUpAfterHours"]; !present {
+		asMap["followUpAfterHours"] = 24
+	}
+	if _, present := asMap["abandonAfterHours"]; !present {
+		asMap["abandonAfterHours"] = 72
+	}
 
-	fieldsInOrder := [...]string{"priceList", "minimumBudget", "qualifyWithinDays", "consultationHours", "slotMinutes"}
+	fieldsInOrder := [...]string{"priceList", "minimumBudget", "qualifyWithinDays", "consultationHours", "slotMinutes", "followUpAfterHours", "abandonAfterHours"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11479,6 +11557,20 @@ func (ec *executionContext) unmarshalInputLeadSettingsInput(ctx context.Context,
 				return it, err
 			}
 			it.SlotMinutes = data
+		case "followUpAfterHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAfterHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FollowUpAfterHours = data
+		case "abandonAfterHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("abandonAfterHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AbandonAfterHours = data
 		}
 	}
 	return it, nil
@@ -12952,6 +13044,16 @@ func (ec *executionContext) _LeadSettings(ctx context.Context, sel ast.Selection
 			}
 		case "slotMinutes":
 			out.Values[i] = ec._LeadSettings_slotMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUpAfterHours":
+			out.Values[i] = ec._LeadSettings_followUpAfterHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "abandonAfterHours":
+			out.Values[i] = ec._LeadSettings_abandonAfterHours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -14905,6 +15007,24 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Int!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalInt(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}

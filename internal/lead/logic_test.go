@@ -38,6 +38,15 @@ func TestSettingsValidate(t *testing.T) {
 		{"weekday", Settings{ConsultationHours: []organization.BusinessHours{{Weekday: 0, Opens: "10:00", Closes: "18:00"}}}, "consultationHours"},
 		{"clock", Settings{ConsultationHours: []organization.BusinessHours{{Weekday: 1, Opens: "9:00", Closes: "18:00"}}}, "consultationHours"},
 		{"reversed", Settings{ConsultationHours: []organization.BusinessHours{{Weekday: 1, Opens: "18:00", Closes: "10:00"}}}, "consultationHours"},
+		{"timers off", Settings{FollowUpAfterHours: ptr(0), AbandonAfterHours: ptr(0)}, ""},
+		{"abandon only", Settings{FollowUpAfterHours: ptr(0), AbandonAfterHours: ptr(12)}, ""},
+		{"reminder only", Settings{FollowUpAfterHours: ptr(200), AbandonAfterHours: ptr(0)}, ""},
+		{"negative reminder", Settings{FollowUpAfterHours: ptr(-1)}, "followUpAfterHours"},
+		{"reminder too late", Settings{FollowUpAfterHours: ptr(MaxFollowUpAfterHours + 1)}, "followUpAfterHours"},
+		{"negative abandon", Settings{AbandonAfterHours: ptr(-24)}, "abandonAfterHours"},
+		{"abandon too late", Settings{AbandonAfterHours: ptr(MaxAbandonAfterHours + 1)}, "abandonAfterHours"},
+		{"abandon with the reminder", Settings{FollowUpAfterHours: ptr(48), AbandonAfterHours: ptr(48)}, "abandonAfterHours"},
+		{"abandon before the default reminder", Settings{AbandonAfterHours: ptr(12)}, "abandonAfterHours"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +62,18 @@ func TestSettingsValidate(t *testing.T) {
 			require.Equal(t, tt.field, e.Field)
 		})
 	}
+}
+
+// 0 switches a timer off; only an unset one takes the default.
+func TestSettingsTimers(t *testing.T) {
+	t.Parallel()
+	def := Settings{}.Effective()
+	require.Equal(t, 24*time.Hour, def.FollowUpAfter())
+	require.Equal(t, 72*time.Hour, def.AbandonAfter())
+	require.Equal(t, 24*time.Hour, Settings{}.FollowUpAfter(), "unset reads as the default")
+	off := Settings{FollowUpAfterHours: ptr(0), AbandonAfterHours: ptr(0)}.Effective()
+	require.Zero(t, off.FollowUpAfter())
+	require.Zero(t, off.AbandonAfter())
 }
 
 func nan() float64 { z := 0.0; return z / z }

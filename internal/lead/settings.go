@@ -24,6 +24,12 @@ const (
 	MaxPriceItems            = 200
 	MaxKeywords              = 50
 	MaxConsultationHours     = 50
+	// DefaultFollowUpAfterHours and DefaultAbandonAfterHours are the
+	// scenario's timers when an organisation has not set its own.
+	DefaultFollowUpAfterHours = 24
+	DefaultAbandonAfterHours  = 72
+	MaxFollowUpAfterHours     = 720  // 30 days
+	MaxAbandonAfterHours      = 2160 // 90 days
 )
 
 // PriceItem is one line of the price list: what a price question about any
@@ -41,7 +47,8 @@ type PriceItem struct {
 }
 
 // Settings are one organisation's lead qualification rules. The zero value
-// of QualifyWithinDays and SlotMinutes means the default (see Effective).
+// of QualifyWithinDays and SlotMinutes, and a nil FollowUpAfterHours or
+// AbandonAfterHours, mean the default (see Effective).
 type Settings struct {
 	PriceList []PriceItem
 	// MinimumBudget is the smallest budget that qualifies, in the
@@ -55,6 +62,14 @@ type Settings struct {
 	ConsultationHours []organization.BusinessHours
 	// SlotMinutes is the length of one call.
 	SlotMinutes int
+	// FollowUpAfterHours is how long after its last unanswered question
+	// the bot reminds a silent customer, once; 0 sends no reminder. A
+	// pointer because 0 is a choice here, not "the default".
+	FollowUpAfterHours *int
+	// AbandonAfterHours is how long after its last unanswered question the
+	// bot gives the run up (ABANDONED, without a message); 0 never does.
+	// When both timers are on it must be later than the reminder.
+	AbandonAfterHours *int
 	// UpdatedAt is when the settings were last saved (zero for defaults).
 	UpdatedAt time.Time
 }
@@ -73,8 +88,35 @@ func (s Settings) Effective() Settings {
 	if s.ConsultationHours == nil {
 		s.ConsultationHours = []organization.BusinessHours{}
 	}
+	if s.FollowUpAfterHours == nil {
+		s.FollowUpAfterHours = newInt(DefaultFollowUpAfterHours)
+	}
+	if s.AbandonAfterHours == nil {
+		s.AbandonAfterHours = newInt(DefaultAbandonAfterHours)
+	}
 	return s
 }
+
+// FollowUpAfter is FollowUpAfterHours as a duration (the default when
+// unset); 0 means no reminder.
+func (s Settings) FollowUpAfter() time.Duration {
+	return hours(s.FollowUpAfterHours, DefaultFollowUpAfterHours)
+}
+
+// AbandonAfter is AbandonAfterHours as a duration (the default when
+// unset); 0 means the run is never given up.
+func (s Settings) AbandonAfter() time.Duration {
+	return hours(s.AbandonAfterHours, DefaultAbandonAfterHours)
+}
+
+func hours(h *int, def int) time.Duration {
+	if h == nil {
+		return time.Duration(def) * time.Hour
+	}
+	return time.Duration(*h) * time.Hour
+}
+
+func newInt(v int) *int { return &v }
 
 var (
 	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -128,6 +170,15 @@ func (s Settings) Validate() error {
 			return apperror.Invalid("consultationHours", "window %d: weekday 1-7 (Monday = 1) and opens < closes as HH:MM", i+1)
 		}
 	}
+	if h := s.FollowUpAfterHours; h != nil && (*h < 0 || *h > MaxFollowUpAfterHours) {
+		return apperror.Invalid("followUpAfterHours", "between 0 (no reminder) and %d hours", MaxFollowUpAfterHours)
+	}
+	if h := s.AbandonAfterHours; h != nil && (*h < 0 || *h > MaxAbandonAfterHours) {
+		return apperror.Invalid("abandonAfterHours", "between 0 (never) and %d hours", MaxAbandonAfterHours)
+	}
+	if f, a := s.FollowUpAfter(), s.AbandonAfter(); f > 0 && a > 0 && a <= f {
+		return apperror.Invalid("abandonAfterHours", "must be later than followUpAfterHours (or 0)")
+	}
 	return nil
 }
 
@@ -142,6 +193,8 @@ type settingsRow struct {
 	QualifyWithinDays     int                          `bun:"qualify_within_days"`
 	ConsultationHours     []organization.BusinessHours `bun:"consultation_hours,type:jsonb"`
 	SlotMinutes           int                          `bun:"slot_minutes"`
+	FollowUpAfterHours    int                          `bun:"follow_up_after_hours"`
+	AbandonAfterHours     int                          `bun:"abandon_after_hours"`
 	UpdatedAt             time.Time                    `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
 }
 
@@ -159,6 +212,7 @@ func Load(ctx context.Context, db bun.IDB, orgID uuid.UUID) (Settings, error) {
 	s := Settings{
 		PriceList: row.PriceList, QualifyWithinDays: row.QualifyWithinDays,
 		ConsultationHours: row.ConsultationHours, SlotMinutes: row.SlotMinutes, UpdatedAt: row.UpdatedAt,
+		FollowUpAfterHours: newInt(row.FollowUpAfterHours), AbandonAfterHours: newInt(row.AbandonAfterHours),
 	}
 	if row.MinimumBudgetAmount != nil && row.MinimumBudgetCurrency != nil {
 		s.MinimumBudget = &organization.Money{Amount: *row.MinimumBudgetAmount, Currency: *row.MinimumBudgetCurrency}
@@ -179,6 +233,7 @@ func Save(ctx context.Context, db bun.IDB, orgID uuid.UUID, s Settings) (Setting
 	row := &settingsRow{
 		OrganizationID: orgID, PriceList: s.PriceList, QualifyWithinDays: s.QualifyWithinDays,
 		ConsultationHours: s.ConsultationHours, SlotMinutes: s.SlotMinutes,
+		FollowUpAfterHours: *s.FollowUpAfterHours, AbandonAfterHours: *s.AbandonAfterHours,
 	}
 	if m := s.MinimumBudget; m != nil {
 		row.MinimumBudgetAmount, row.MinimumBudgetCurrency = &m.Amount, &m.Currency
@@ -191,6 +246,8 @@ func Save(ctx context.Context, db bun.IDB, orgID uuid.UUID, s Settings) (Setting
 		Set("qualify_within_days = EXCLUDED.qualify_within_days").
 		Set("consultation_hours = EXCLUDED.consultation_hours").
 		Set("slot_minutes = EXCLUDED.slot_minutes").
+		Set("follow_up_after_hours = EXCLUDED.follow_up_after_hours").
+		Set("abandon_after_hours = EXCLUDED.abandon_after_hours").
 		Set("updated_at = now()").
 		Returning("updated_at").Exec(ctx)
 	if err != nil {

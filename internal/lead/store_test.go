@@ -94,6 +94,17 @@ func TestSettingsStore(t *testing.T) {
 	require.Equal(t, organization.Money{Amount: 100000, Currency: "RUB"}, *got.MinimumBudget)
 	require.Equal(t, 45, got.SlotMinutes)
 	require.Equal(t, in.ConsultationHours, got.ConsultationHours)
+	require.Equal(t, DefaultFollowUpAfterHours, *got.FollowUpAfterHours)
+	require.Equal(t, DefaultAbandonAfterHours, *got.AbandonAfterHours)
+
+	// 0 is stored as 0 (no reminder), not as the default.
+	got.FollowUpAfterHours, got.AbandonAfterHours = ptr(0), ptr(100)
+	_, err = Save(ctx, tb.db, tb.a.orgID, got)
+	require.NoError(t, err)
+	got, err = Load(ctx, tb.db, tb.a.orgID)
+	require.NoError(t, err)
+	require.Zero(t, *got.FollowUpAfterHours)
+	require.Equal(t, 100*time.Hour, got.AbandonAfter())
 
 	// Saving again replaces; clearing the minimum stores NULLs.
 	got.MinimumBudget = nil
