@@ -49,6 +49,8 @@ var stdSpec = catalogSpec{
 		NotUnderstoodHandoff: nil,
 		Corrected:            {"field"},
 		Thanks:               nil,
+		FollowUpFields:       {"fields"},
+		FollowUpSlots:        nil,
 	},
 	labels: []Key{
 		LabelScenario, LabelIntent, LabelReason, LabelFields, LabelAsk, LabelLast, LabelHandoffTitle,

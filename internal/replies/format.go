@@ -35,6 +35,8 @@ type localeFormat struct {
 	Date string `json:"date"`
 	// Time places {date} (the Date pattern), {hh} and {mm} on a 24-hour clock.
 	Time string `json:"time"`
+	// ListSeparator joins the items of a list (FormatList); "" means ", ".
+	ListSeparator string `json:"list_separator"`
 }
 
 // complete reports whether the format can be used without falling back.
@@ -168,6 +170,17 @@ func FormatTime(lang string, t time.Time) string {
 		"hh":   twoDigits(t.Hour()),
 		"mm":   twoDigits(t.Minute()),
 	})
+}
+
+// FormatList joins items the way lang separates a list: "budget, city" in
+// en, "الميزانية، المدينة" in ar. Every item is kept, in order; there is no
+// closing "and", so a list reads the same whatever its length.
+func FormatList(lang string, items []string) string {
+	sep := std.format(lang).ListSeparator
+	if sep == "" {
+		sep = ", "
+	}
+	return strings.Join(items, sep)
 }
 
 func twoDigits(n int) string {

@@ -122,3 +122,13 @@ func TestGenitiveMonths(t *testing.T) {
 		require.Contains(t, FormatDate("uk", d), "10 "+uk[i])
 	}
 }
+
+func TestFormatList(t *testing.T) {
+	t.Parallel()
+
+	require.Equal(t, "budget, city", FormatList("en", []string{"budget", "city"}))
+	require.Equal(t, "Budget, Stadt", FormatList("de-AT", []string{"Budget", "Stadt"}))
+	require.Equal(t, "الميزانية، المدينة", FormatList("ar", []string{"الميزانية", "المدينة"}))
+	require.Equal(t, "city", FormatList("xx", []string{"city"}))
+	require.Empty(t, FormatList("en", nil))
+}

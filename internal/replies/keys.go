@@ -67,6 +67,13 @@ const (
 	Corrected Key = "corrected"
 	// Thanks is a plain thank-you.
 	Thanks Key = "thanks"
+	// FollowUpFields reminds a customer who went silent of the questions
+	// still open, once. Params: fields (field_* labels joined with
+	// FormatList).
+	FollowUpFields Key = "follow_up_fields"
+	// FollowUpSlots reminds a customer who went silent of the call slots,
+	// once; it precedes the free slots as buttons.
+	FollowUpSlots Key = "follow_up_slots"
 )
 
 // Labels, read with Label. The label_* keys are headings of the hand-off

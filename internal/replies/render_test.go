@@ -206,6 +206,7 @@ func TestRenderedGolden(t *testing.T) {
 			"org": "Acme", "opens": FormatTime(lang, at.AddDate(0, 0, 1)), "item": "Website",
 			"from": FormatMoney(lang, 2000, "EUR"), "to": FormatMoney(lang, 5000, "EUR"), "currency": "EUR",
 			"time": FormatTime(lang, at), "contact": Label(lang, ContactWhatsApp), "field": Label(lang, FieldBudget),
+			"fields": FormatList(lang, []string{Label(lang, FieldStart), Label(lang, FieldCity), Label(lang, FieldContact)}),
 		}
 		fmt.Fprintf(&b, "## %s\n", lang)
 		for _, key := range slices.Sorted(maps.Keys(stdSpec.messages)) {
