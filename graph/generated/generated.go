@@ -2132,6 +2132,8 @@ enum EventType {
   SCENARIO_STARTED
   SCENARIO_UPDATED
   SCENARIO_FINISHED
+  "A scenario reminded a customer who went silent (team only); data names the run and what was asked again."
+  FOLLOW_UP_SENT
   LEAD_UPDATED
   MEETING_BOOKED
 }
@@ -14927,6 +14929,7 @@ var (
 		"SCENARIO_STARTED":      eventlog.ScenarioStarted,
 		"SCENARIO_UPDATED":      eventlog.ScenarioUpdated,
 		"SCENARIO_FINISHED":     eventlog.ScenarioFinished,
+		"FOLLOW_UP_SENT":        eventlog.FollowUpSent,
 		"LEAD_UPDATED":          eventlog.LeadUpdated,
 		"MEETING_BOOKED":        eventlog.MeetingBooked,
 	}
@@ -14948,6 +14951,7 @@ var (
 		eventlog.ScenarioStarted:      "SCENARIO_STARTED",
 		eventlog.ScenarioUpdated:      "SCENARIO_UPDATED",
 		eventlog.ScenarioFinished:     "SCENARIO_FINISHED",
+		eventlog.FollowUpSent:         "FOLLOW_UP_SENT",
 		eventlog.LeadUpdated:          "LEAD_UPDATED",
 		eventlog.MeetingBooked:        "MEETING_BOOKED",
 	}

@@ -56,6 +56,9 @@ const (
 	ScenarioStarted  Type = "SCENARIO_STARTED"
 	ScenarioUpdated  Type = "SCENARIO_UPDATED"
 	ScenarioFinished Type = "SCENARIO_FINISHED"
+	// FollowUpSent records a scenario's reminder to a customer who went
+	// silent, sent by a timer rather than in answer to a message.
+	FollowUpSent Type = "FOLLOW_UP_SENT"
 	// LeadUpdated records a lead's new fields or status.
 	LeadUpdated Type = "LEAD_UPDATED"
 	// MeetingBooked records a booked call or appointment.
