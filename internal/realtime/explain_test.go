@@ -1,6 +1,8 @@
 package realtime
 
 import (
+	"database/sql"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,10 +67,17 @@ func TestReadUsesIndexes(t *testing.T) {
 		{"inbox without private", &Filter{OrgID: org, ExcludeStaff: true, ExcludePrivate: true}, "events_org_idx"},
 	} {
 		for _, after := range []eventlog.Position{{}, mid} {
-			query, args := readQuery(tc.f, after, pageSize)
-			var lines []string
-			rows, err := db.Bun.QueryContext(ctx, "EXPLAIN "+query, args...)
+			var rows *sql.Rows
+			var err error
+			if tc.f == nil {
+				// The dispatcher's read, with the parameters pgx binds.
+				rows, err = db.SQL.QueryContext(ctx, "EXPLAIN "+followSQL, strconv.FormatUint(after.TxID, 10), after.ID, pageSize)
+			} else {
+				query, args := readQuery(*tc.f, after, pageSize)
+				rows, err = db.Bun.QueryContext(ctx, "EXPLAIN "+query, args...)
+			}
 			require.NoError(t, err)
+			var lines []string
 			for rows.Next() {
 				var line string
 				require.NoError(t, rows.Scan(&line))

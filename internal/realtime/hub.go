@@ -44,6 +44,10 @@ type Hub struct {
 	db  *database.DB
 	cfg Config
 	log *slog.Logger
+	// id is this hub's name in the notifications it sends, so its listener
+	// can skip its own: Notify has woken the dispatcher already, and a
+	// second read per commit would double the dispatcher's queries.
+	id string
 
 	// wake holds at most one pending wake-up for the dispatcher, so any
 	// number of wake-ups while it reads cost one more read.
@@ -75,6 +79,7 @@ func New(db *database.DB, cfg Config, log *slog.Logger) *Hub {
 		db:        db,
 		cfg:       cfg.withDefaults(),
 		log:       log,
+		id:        uuid.NewString(),
 		wake:      make(chan struct{}, 1),
 		notifyReq: make(chan struct{}, 1),
 		subs:      make(map[uuid.UUID]map[*subscriber]struct{}),
@@ -197,7 +202,7 @@ func (h *Hub) notifier(ctx context.Context) {
 func (h *Hub) sendNotify(ctx context.Context) {
 	nctx, cancel := context.WithTimeout(ctx, notifyTimeout)
 	defer cancel()
-	if _, err := h.db.Pool.Exec(nctx, `SELECT pg_notify($1, '')`, h.cfg.Channel); err != nil && ctx.Err() == nil {
+	if _, err := h.db.Pool.Exec(nctx, `SELECT pg_notify($1, $2)`, h.cfg.Channel, h.id); err != nil && ctx.Err() == nil {
 		h.log.WarnContext(ctx, "realtime notify failed", slog.Any("error", err))
 	}
 }
@@ -246,13 +251,13 @@ func (h *Hub) dispatcher(ctx context.Context) {
 	}
 }
 
-// advance reads every event after the tail that is below the horizon, in
-// pages, publishing each page; then it reports whether committed events
-// remain beyond the new tail (held back behind an open transaction).
+// advance reads every settled event after the tail, in pages, publishing
+// each page; it reports whether committed events remain beyond the new
+// tail, held back behind an open transaction.
 func (h *Hub) advance(ctx context.Context) (progressed, held bool, err error) {
 	// Only this goroutine writes tail, so reading it unlocked is safe.
 	for {
-		batch, err := read(ctx, h.db.Bun, nil, h.tail, pageSize)
+		batch, held, err := follow(ctx, h.db.Pool, h.tail, pageSize)
 		if err != nil {
 			return progressed, false, err
 		}
@@ -260,12 +265,10 @@ func (h *Hub) advance(ctx context.Context) (progressed, held bool, err error) {
 			h.publish(batch)
 			progressed = true
 		}
-		if len(batch) < pageSize {
-			break
+		if held || len(batch) < pageSize {
+			return progressed, held, nil
 		}
 	}
-	held, err = pending(ctx, h.db.Bun, h.tail)
-	return progressed, held, err
 }
 
 // publish offers each event to the matching subscribers and moves the tail

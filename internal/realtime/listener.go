@@ -73,13 +73,17 @@ func (h *Hub) listen(ctx context.Context, conn *pgx.Conn) {
 	}
 }
 
-// waitForNotifications returns when conn fails or ctx ends.
+// waitForNotifications wakes the dispatcher for every notification but
+// this hub's own, and returns when conn fails or ctx ends.
 func (h *Hub) waitForNotifications(ctx context.Context, conn *pgx.Conn) error {
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		h.wakeDispatcher()
+		if n.Payload != h.id {
+			h.wakeDispatcher()
+		}
 	}
 }
 

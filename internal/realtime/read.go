@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/eventlog"
@@ -71,12 +73,6 @@ func ReadAfter(ctx context.Context, db bun.IDB, f Filter, after eventlog.Positio
 	if f.OrgID == uuid.Nil {
 		return nil, ErrNoOrganization
 	}
-	return read(ctx, db, &f, after, limit)
-}
-
-// read is ReadAfter where a nil filter reads every organisation's events
-// (the dispatcher's read, served by events_log_idx).
-func read(ctx context.Context, db bun.IDB, f *Filter, after eventlog.Position, limit int) ([]*eventlog.Event, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("read events: limit %d is not positive", limit)
 	}
@@ -103,7 +99,7 @@ func read(ctx context.Context, db bun.IDB, f *Filter, after eventlog.Position, l
 // readQuery builds the read's SQL. Arguments use bun's ? placeholders (bun
 // interpolates them); positions and ids travel as text and are cast, which
 // keeps uint64 transaction ids away from database/sql's int64 limits.
-func readQuery(f *Filter, after eventlog.Position, limit int) (string, []any) {
+func readQuery(f Filter, after eventlog.Position, limit int) (string, []any) {
 	var b strings.Builder
 	args := make([]any, 0, 5)
 	b.WriteString(`SELECT e.id, e.txid::text::bigint, e.organization_id, e.conversation_id,
@@ -114,19 +110,17 @@ LEFT JOIN conversations c ON c.id = e.conversation_id
 WHERE (e.txid, e.id) > (?::xid8, ?::bigint)
   AND e.txid < (SELECT event_horizon())`)
 	args = append(args, strconv.FormatUint(after.TxID, 10), strconv.FormatInt(after.ID, 10))
-	if f != nil {
-		if f.ConversationID != nil {
-			b.WriteString("\n  AND e.conversation_id = ?::uuid")
-			args = append(args, f.ConversationID.String())
-		}
-		b.WriteString("\n  AND e.organization_id = ?::uuid")
-		args = append(args, f.OrgID.String())
-		if f.ExcludePrivate {
-			b.WriteString("\n  AND NOT e.private")
-		}
-		if f.ExcludeStaff {
-			b.WriteString("\n  AND c.staff_user_id IS NULL")
-		}
+	if f.ConversationID != nil {
+		b.WriteString("\n  AND e.conversation_id = ?::uuid")
+		args = append(args, f.ConversationID.String())
+	}
+	b.WriteString("\n  AND e.organization_id = ?::uuid")
+	args = append(args, f.OrgID.String())
+	if f.ExcludePrivate {
+		b.WriteString("\n  AND NOT e.private")
+	}
+	if f.ExcludeStaff {
+		b.WriteString("\n  AND c.staff_user_id IS NULL")
 	}
 	b.WriteString("\nORDER BY e.txid, e.id\nLIMIT ?")
 	args = append(args, limit)
@@ -183,21 +177,68 @@ LIMIT 1`).Scan(&txid, &id)
 	return eventlog.Position{TxID: uint64(txid), ID: id}, nil
 }
 
-// pending reports whether committed events exist after the position. Right
-// after a read that reached the horizon, such events are held back behind a
-// transaction still open (or were committed a moment ago): the caller
-// should read again soon, since the open transaction may never notify.
+// followSQL is the dispatcher's read: every organisation's events after a
+// position, each with whether it is settled (its transaction is below the
+// horizon, so nothing can later commit before it). Rows come in log order,
+// so the settled ones form a prefix; an unsettled row after it means events
+// are held back behind a transaction still open. Reading both from one
+// statement, and so one snapshot, leaves no race between "read up to the
+// horizon" and "is anything beyond it".
 //
-// It deliberately ignores the horizon: checking "txid >= horizon" in a
-// second statement would race with the horizon moving between the two
-// statements and could miss an event that was held back during the read
-// but released by the time of the check.
-func pending(ctx context.Context, db bun.IDB, after eventlog.Position) (bool, error) {
-	var found bool
-	err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE (txid, id) > (?::xid8, ?::bigint))`,
-		strconv.FormatUint(after.TxID, 10), strconv.FormatInt(after.ID, 10)).Scan(&found)
+// The cheap bound goes first: below the oldest transaction running
+// anywhere in the cluster (the snapshot's xmin) everything is settled. Only
+// a row beyond it evaluates event_horizon(), which ignores other databases'
+// transactions but reads every backend's status; PostgreSQL evaluates that
+// InitPlan on first use, so most reads never pay for it.
+//
+// It is a fixed text with parameters so pgx prepares it once per
+// connection: the dispatcher runs it after every commit, and planning it
+// anew each time cost as much as running it.
+const followSQL = `SELECT e.id, e.txid::text::bigint, e.organization_id, e.conversation_id,
+	e.message_id, e.actor_user_id, e.type, e.private, e.payload, e.occurred_at,
+	c.staff_user_id IS NOT NULL,
+	e.txid < (SELECT pg_snapshot_xmin(pg_current_snapshot())) OR e.txid < (SELECT event_horizon())
+FROM events e
+LEFT JOIN conversations c ON c.id = e.conversation_id
+WHERE (e.txid, e.id) > ($1::text::xid8, $2::bigint)
+ORDER BY e.txid, e.id
+LIMIT $3`
+
+// follow returns up to limit settled events after the position, in log
+// order, and whether committed events beyond them are held back.
+func follow(ctx context.Context, pool *pgxpool.Pool, after eventlog.Position, limit int) (events []*eventlog.Event, held bool, err error) {
+	rows, err := pool.Query(ctx, followSQL, pgx.QueryExecModeCacheStatement,
+		strconv.FormatUint(after.TxID, 10), after.ID, limit)
 	if err != nil {
-		return false, fmt.Errorf("look for held-back events: %w", err)
+		return nil, false, fmt.Errorf("follow events: %w", err)
 	}
-	return found, nil
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			e                eventlog.Event
+			txid             int64
+			conv, msg, actor uuid.NullUUID
+			typ              string
+			settled          bool
+		)
+		if err := rows.Scan(&e.ID, &txid, &e.OrganizationID, &conv, &msg, &actor,
+			&typ, &e.Private, &e.Payload, &e.OccurredAt, &e.StaffConversation, &settled); err != nil {
+			return nil, false, fmt.Errorf("follow events: %w", err)
+		}
+		if !settled {
+			held = true
+			break
+		}
+		e.TxID = uint64(txid)
+		e.Type = eventlog.Type(typ)
+		e.ConversationID = nullable(conv)
+		e.MessageID = nullable(msg)
+		e.ActorUserID = nullable(actor)
+		events = append(events, &e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("follow events: %w", err)
+	}
+	return events, held, nil
 }
