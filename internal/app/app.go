@@ -29,6 +29,7 @@ import (
 	"frontdesk/internal/config"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/database"
+	"frontdesk/internal/eager"
 	"frontdesk/internal/lead"
 	"frontdesk/internal/llm"
 	"frontdesk/internal/logging"
@@ -55,9 +56,12 @@ type App struct {
 	Conversations *conversation.Service
 	Pipeline      *pipeline.Processor
 	River         *river.Client[*sql.Tx]
-	Hub           *realtime.Hub
-	Endpoint      *graph.Endpoint
-	Handler       http.Handler
+	// Eager answers accepted messages in this process at once, River being
+	// the fallback; nil when FRONTDESK_EAGER_FALLBACK is 0.
+	Eager    *eager.Runner
+	Hub      *realtime.Hub
+	Endpoint *graph.Endpoint
+	Handler  http.Handler
 
 	cluster *pgembed.Cluster
 }
@@ -251,6 +255,10 @@ func (a *App) Build(ctx context.Context) error {
 		}
 		a.Pipeline.SetLLM(model)
 	}
+	if a.Config.EagerFallback > 0 {
+		a.Eager = eager.New(a.Pipeline, riverClient, eager.Config{FallbackAfter: a.Config.EagerFallback}, a.Log)
+		a.Conversations.SetEager(a.Eager)
+	}
 	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Pipeline: a.Pipeline, Logger: a.Log}); err != nil {
 		return err
 	}
@@ -319,13 +327,27 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		a.Log.Warn("http shutdown", slog.String("error", err.Error()))
 	}
-	soft, cancelSoft := context.WithTimeout(sctx, a.Config.ShutdownTimeout/2)
-	defer cancelSoft()
+	a.StopWork(sctx)
+	return nil
+}
+
+// StopWork stops the background work: eager runs and River's workers get
+// the first half of ctx's time to finish, then are cancelled (their jobs
+// run again later); then the hub stops.
+func (a *App) StopWork(ctx context.Context) {
+	soft := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		soft, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(deadline)/2))
+		defer cancel()
+	}
+	if a.Eager != nil {
+		a.Eager.Stop(soft)
+	}
 	if err := a.River.Stop(soft); err != nil {
-		_ = a.River.StopAndCancel(sctx)
+		_ = a.River.StopAndCancel(ctx)
 	}
 	a.Hub.Stop()
-	return nil
 }
 
 // Close releases the database and stops a private cluster this process started.

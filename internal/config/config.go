@@ -111,6 +111,11 @@ type Config struct {
 	// JobRescueAfter is when River rescues a job whose worker died
 	// (FRONTDESK_JOB_RESCUE_AFTER).
 	JobRescueAfter time.Duration
+	// EagerFallback (FRONTDESK_EAGER_FALLBACK): an accepted message is
+	// processed at once by the process that accepted it, and its River job
+	// is scheduled this far ahead as the fallback should that process die
+	// first. 0 leaves every message to River's workers.
+	EagerFallback time.Duration
 	// ShutdownTimeout bounds graceful shutdown (FRONTDESK_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 }
@@ -142,6 +147,7 @@ func Default() Config {
 		LLMTimeout:           3 * time.Second,
 		JobFetchCooldown:     2 * time.Millisecond,
 		JobRescueAfter:       time.Hour,
+		EagerFallback:        10 * time.Second,
 		ShutdownTimeout:      20 * time.Second,
 	}
 }
@@ -196,6 +202,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	r.duration("FRONTDESK_LLM_TIMEOUT", &c.LLMTimeout)
 	r.duration("FRONTDESK_JOB_FETCH_COOLDOWN", &c.JobFetchCooldown)
 	r.duration("FRONTDESK_JOB_RESCUE_AFTER", &c.JobRescueAfter)
+	r.duration("FRONTDESK_EAGER_FALLBACK", &c.EagerFallback)
 	r.duration("FRONTDESK_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, err
@@ -270,6 +277,9 @@ func (c Config) Validate() error {
 	}
 	if c.JobRescueAfter < time.Second {
 		add("FRONTDESK_JOB_RESCUE_AFTER: must be at least 1s")
+	}
+	if c.EagerFallback < 0 || (c.EagerFallback > 0 && c.EagerFallback < time.Second) {
+		add("FRONTDESK_EAGER_FALLBACK: 0 (off) or at least 1s")
 	}
 	return errors.Join(errs...)
 }

@@ -35,6 +35,20 @@ type Notifier interface {
 	Notify()
 }
 
+// Eager processes an accepted message in this process right after its
+// commit (eager.Runner); its River job is then scheduled as a fallback.
+type Eager interface {
+	// Reserve takes a slot before the transaction, or reports none free.
+	Reserve() bool
+	// Release frees a reserved slot when the transaction failed.
+	Release()
+	// ScheduleAt is when River should run the job if the eager run never
+	// finishes.
+	ScheduleAt() time.Time
+	// Run processes the committed message in the background.
+	Run(args jobs.ProcessMessageArgs, jobID int64)
+}
+
 // Service implements the conversation use cases.
 type Service struct {
 	db     *bun.DB
@@ -42,7 +56,12 @@ type Service struct {
 	notify Notifier
 	tokens *auth.Tokens
 	now    func() time.Time
+	eager  Eager
 }
+
+// SetEager makes inbound messages processed at once in this process, with
+// their River jobs as the fallback. Call it before serving.
+func (s *Service) SetEager(e Eager) { s.eager = e }
 
 // NewService returns a Service.
 func NewService(db *bun.DB, jobs Enqueuer, notify Notifier, tokens *auth.Tokens) *Service {
@@ -203,7 +222,14 @@ func (s *Service) ensureStaffConversation(ctx context.Context, p *auth.Principal
 // receive stores an inbound message, updates the conversation (reopening
 // it when closed) and appends the events, in one transaction.
 func (s *Service) receive(ctx context.Context, orgID, conversationID uuid.UUID, msg *Message) error {
-	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	args := jobs.ProcessMessageArgs{OrganizationID: orgID, MessageID: msg.ID}
+	var opts *river.InsertOpts
+	eager := s.eager != nil && s.eager.Reserve()
+	if eager {
+		opts = &river.InsertOpts{ScheduledAt: s.eager.ScheduleAt()}
+	}
+	var jobID int64
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		conv, err := lockConversation(ctx, tx, orgID, conversationID)
 		if err != nil {
 			return err
@@ -214,9 +240,11 @@ func (s *Service) receive(ctx context.Context, orgID, conversationID uuid.UUID, 
 		}
 		// The message and the job that acts on it commit together: an
 		// accepted message is never lost, whatever crashes next.
-		if _, err := s.jobs.InsertTx(ctx, tx.Tx, jobs.ProcessMessageArgs{OrganizationID: orgID, MessageID: msg.ID}, nil); err != nil {
+		res, err := s.jobs.InsertTx(ctx, tx.Tx, args, opts)
+		if err != nil {
 			return fmt.Errorf("enqueue processing: %w", err)
 		}
+		jobID = res.Job.ID
 		var events []*eventlog.Event
 		if conv.Status == StatusClosed {
 			events = append(events, &eventlog.Event{OrganizationID: orgID, ConversationID: &conv.ID, Type: eventlog.ConversationReopened})
@@ -235,6 +263,14 @@ func (s *Service) receive(ctx context.Context, orgID, conversationID uuid.UUID, 
 		}
 		return eventlog.Append(ctx, tx, events...)
 	})
+	switch {
+	case !eager:
+	case err != nil:
+		s.eager.Release()
+	default:
+		s.eager.Run(args, jobID)
+	}
+	return err
 }
 
 // SendAgentMessage stores a team member's reply. A human reply takes the

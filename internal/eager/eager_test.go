@@ -1,0 +1,159 @@
+package eager_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"frontdesk/internal/apptest"
+	"frontdesk/internal/config"
+	"frontdesk/internal/eager"
+	"frontdesk/jobs"
+)
+
+// replies counts the bot's messages in the visitor's conversation.
+func replies(t *testing.T, s *apptest.Server, v *apptest.Visitor) int {
+	t.Helper()
+	var n int
+	require.NoError(t, s.App.DB.SQL.QueryRow(`SELECT count(*) FROM messages WHERE conversation_id = $1 AND author = 'BOT'`, v.ConversationID).Scan(&n))
+	return n
+}
+
+// jobsOf counts the process_message jobs in the visitor's conversation's
+// organisation, by state.
+func jobsOf(t *testing.T, s *apptest.Server, state string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, s.App.DB.SQL.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'process_message' AND state::text = $1`, state).Scan(&n))
+	return n
+}
+
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		require.True(t, time.Now().Before(deadline), "timed out waiting for %s", what)
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// An accepted message is answered by the process that accepted it, and its
+// fallback job, scheduled in the future, is deleted afterwards: River never
+// runs it.
+func TestAnsweredAtOnceAndFallbackJobDeleted(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Eager")
+	v := s.StartWebChat(org)
+	before := s.App.Eager.Stats()
+
+	var scheduled int
+	start := time.Now()
+	s.Say(v, "hello")
+	// The job exists and waits for its fallback time, unless it is already
+	// deleted.
+	require.NoError(t, s.App.DB.SQL.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'process_message'
+		AND (state <> 'scheduled' OR scheduled_at < now() + interval '5 seconds')`).Scan(&scheduled))
+	require.Zero(t, scheduled, "the fallback job is scheduled about FallbackAfter ahead")
+	waitFor(t, 5*time.Second, "the reply", func() bool { return replies(t, s, v) > 0 })
+	t.Logf("answered %s after the send", time.Since(start))
+	waitFor(t, 5*time.Second, "the fallback job's deletion", func() bool { return jobsOf(t, s, "scheduled") == 0 })
+	require.Zero(t, jobsOf(t, s, "completed"), "River never ran it")
+	require.Equal(t, before.Done+1, s.App.Eager.Stats().Done)
+}
+
+// dropping is an Eager that reserves and schedules like the runner but
+// never runs anything: the process "dies" right after the commit.
+type dropping struct{ after time.Duration }
+
+func (dropping) Reserve() bool                      { return true }
+func (dropping) Release()                           {}
+func (d dropping) ScheduleAt() time.Time            { return time.Now().Add(d.after) }
+func (dropping) Run(jobs.ProcessMessageArgs, int64) {}
+
+// A process that dies between the message's commit and its eager run loses
+// nothing: River runs the fallback job when it is due.
+func TestCrashBeforeEagerRunFallsBackToRiver(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	s.App.Conversations.SetEager(dropping{after: time.Second})
+	org := s.SignUp("Crash")
+	v := s.StartWebChat(org)
+	s.Say(v, "hello")
+	require.Zero(t, replies(t, s, v))
+	// Due in 1 s; River's scheduler makes due jobs available every 5 s.
+	waitFor(t, 20*time.Second, "River's fallback run", func() bool { return replies(t, s, v) > 0 })
+	s.WaitProcessed()
+	require.Equal(t, 1, jobsOf(t, s, "completed"), "River ran the job")
+}
+
+// failing fails the first eager attempt of every message.
+type failing struct {
+	eager.Processor
+	calls atomic.Int64
+}
+
+func (f *failing) Process(ctx context.Context, args jobs.ProcessMessageArgs) error {
+	if f.calls.Add(1) == 1 {
+		return errors.New("database went away")
+	}
+	return f.Processor.Process(ctx, args)
+}
+
+// An eager run that fails hands the job to River at once (not after
+// FallbackAfter), and River's worker answers.
+func TestFailedEagerRunHandsOverToRiver(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, func(c *config.Config) { c.EagerFallback = time.Hour })
+	f := &failing{Processor: s.App.Pipeline}
+	r := eager.New(f, s.App.River, eager.Config{FallbackAfter: time.Hour}, nil)
+	t.Cleanup(func() { r.Stop(context.Background()) })
+	s.App.Conversations.SetEager(r)
+	org := s.SignUp("Failing")
+	v := s.StartWebChat(org)
+	s.Say(v, "hello")
+	waitFor(t, 10*time.Second, "River's run", func() bool { return replies(t, s, v) > 0 })
+	s.WaitProcessed()
+	require.Equal(t, int64(1), r.Stats().HandedOver)
+	require.Equal(t, 1, jobsOf(t, s, "completed"), "River ran the job")
+}
+
+// Messages sent in a burst to one conversation are all answered by the
+// eager runs: a later one waits for the earlier one in flight instead of
+// falling back to River.
+func TestBurstInOneConversationIsAnsweredEagerly(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Burst")
+	v := s.StartWebChat(org)
+	before := s.App.Eager.Stats()
+	var wg sync.WaitGroup
+	for _, text := range []string{"hello", "hi again", "good morning", "hello there"} {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Say(v, text) }()
+	}
+	wg.Wait()
+	s.WaitProcessed()
+	var unprocessed int
+	require.NoError(t, s.App.DB.SQL.QueryRow(`SELECT count(*) FROM messages WHERE conversation_id = $1 AND direction = 'IN' AND processed_at IS NULL`, v.ConversationID).Scan(&unprocessed))
+	require.Zero(t, unprocessed)
+	after := s.App.Eager.Stats()
+	require.Equal(t, before.Done+4, after.Done)
+	require.Equal(t, before.HandedOver, after.HandedOver)
+	require.Zero(t, jobsOf(t, s, "completed"), "River ran none of them")
+}
+
+// Stop cancels nothing that can't be recovered: a run in flight at Stop
+// leaves its job scheduled, and Reserve refuses new work.
+func TestStopRefusesNewWork(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	r := eager.New(s.App.Pipeline, s.App.River, eager.Config{}, nil)
+	r.Stop(context.Background())
+	require.False(t, r.Reserve())
+}
