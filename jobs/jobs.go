@@ -33,6 +33,36 @@ func (HandoffSLAArgs) InsertOpts() river.InsertOpts {
 	}
 }
 
+// ScenarioTimerArgs fires one of the timers a scenario declares (the lead
+// scenario's reminder and its abandon) for a run that waits for the
+// customer. It is enqueued in the transaction that leaves the run waiting.
+// Version is the run's version then: a run that has moved on since (the
+// customer answered, the bot reminded them, the run ended) makes the timer
+// moot, and it does nothing. Due is when it fires by the pipeline's clock.
+type ScenarioTimerArgs struct {
+	OrganizationID uuid.UUID `json:"organization_id"`
+	RunID          uuid.UUID `json:"run_id" river:"unique"`
+	// Purpose names the timer in the scenario's declaration.
+	Purpose string    `json:"purpose" river:"unique"`
+	Version int       `json:"version" river:"unique"`
+	Due     time.Time `json:"due"`
+}
+
+// Kind is the job's stable name.
+func (ScenarioTimerArgs) Kind() string { return "scenario_timer" }
+
+// InsertOpts makes a timer unique per run, purpose and version, so the
+// same waiting point never schedules the same timer twice (a retried
+// timer that schedules the next one, say). Due is left out of the key: it
+// depends on when the insert ran, not on what the timer is for.
+func (ScenarioTimerArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:       river.QueueDefault,
+		MaxAttempts: 10,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true},
+	}
+}
+
 // ProcessMessageArgs drives one inbound message through the pipeline:
 // classify, decide, reply or hand off. It is enqueued in the transaction
 // that stores the message; the worker is idempotent per message.

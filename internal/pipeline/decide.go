@@ -140,12 +140,17 @@ func (t *turn) clarifyOrHandOff(ctx context.Context) error {
 	return t.handOff(ctx, "request still unclear after a clarifying question", replies.NotUnderstoodHandoff)
 }
 
-// optOut stops every follow-up for the contact.
+// optOut stops every follow-up for the contact: it records the opt-out,
+// which every scenario timer checks when it fires, cancels the timers
+// already scheduled for the contact's runs, and ends the active run.
 func (t *turn) optOut(ctx context.Context) error {
 	_, err := t.tx.NewUpdate().Model((*conversation.Contact)(nil)).Set("opted_out_at = ?", t.now).
 		Where("id = ? AND opted_out_at IS NULL", *t.conv.ContactID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("opt out: %w", err)
+	}
+	if err := t.cancelContactTimers(ctx, *t.conv.ContactID); err != nil {
+		return err
 	}
 	t.events = append(t.events, &eventlog.Event{OrganizationID: t.conv.OrganizationID, ConversationID: &t.conv.ID, MessageID: &t.msg.ID, Type: eventlog.ContactOptedOut})
 	if t.active != nil {

@@ -2,13 +2,14 @@ package pipeline
 
 import (
 	"context"
-
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/google/uuid"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"frontdesk/internal/channel"
 	"frontdesk/internal/classify"
@@ -27,9 +28,24 @@ import (
 //	escalate: the organisation's escalation rules; an unqualified lead, no
 //	          free slots, or answers the bot cannot use twice in a row go to
 //	          the routed manager with a summary
+//	timers:   while the bot waits for an answer, one reminder after the
+//	          organisation's followUpAfterHours, and the run given up
+//	          (ABANDONED, silently) after abandonAfterHours, both counted
+//	          from the bot's last unanswered question (a reminder held
+//	          back to business hours moves the abandon with it)
 //
 // States: "qualifying" (collecting fields) → "choosing_slot" (slots offered)
-// → finished.
+// → finished. The bot waits for the customer in both.
+var leadContract = contract{
+	scenario: organization.ScenarioLeadQualification,
+	triggers: []classify.Intent{classify.IntentPriceInquiry, classify.IntentQuoteRequest},
+	waiting:  []string{stateQualifying, stateChoosingSlot},
+	timers: []timer{
+		{purpose: TimerFollowUp, after: lead.Settings.FollowUpAfter, speaks: true, fire: (*turn).remindLead},
+		{purpose: TimerAbandon, after: lead.Settings.AbandonAfter, fire: (*turn).abandonRun},
+	},
+}
+
 const (
 	stateQualifying   = "qualifying"
 	stateChoosingSlot = "choosing_slot"
@@ -48,13 +64,13 @@ type leadRun struct {
 }
 
 func leadTriggers(res classify.Result) bool {
-	return res.Intent == classify.IntentPriceInquiry || res.Intent == classify.IntentQuoteRequest
+	return slices.Contains(leadContract.triggers, res.Intent)
 }
 
 // startLead answers a price question with the price list and starts
 // qualifying; whatever the first message already says is kept.
 func (t *turn) startLead(ctx context.Context) error {
-	settings, err := lead.Load(ctx, t.tx, t.org.ID)
+	settings, err := t.leadSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -81,13 +97,13 @@ func (t *turn) startLead(ctx context.Context) error {
 
 // stepLead feeds one more customer message into an active lead run.
 func (t *turn) stepLead(ctx context.Context) error {
-	settings, err := lead.Load(ctx, t.tx, t.org.ID)
+	settings, err := t.leadSettings(ctx)
 	if err != nil {
 		return err
 	}
-	state := &leadRun{}
-	if err := json.Unmarshal(t.active.Fields, state); err != nil {
-		return fmt.Errorf("decode lead run: %w", err)
+	state, err := t.decodeLeadRun()
+	if err != nil {
+		return err
 	}
 	if t.active.State == stateChoosingSlot {
 		if done, err := t.chooseSlot(ctx, settings, state); done || err != nil {
@@ -158,26 +174,101 @@ func (t *turn) advanceLead(ctx context.Context, settings lead.Settings, state *l
 	}
 }
 
-// offerSlots offers the next free consultation slots as buttons.
+// offerSlots offers the next free consultation slots as buttons, after
+// the catalogue text key.
 func (t *turn) offerSlots(ctx context.Context, settings lead.Settings, state *leadRun, key replies.Key) error {
-	loc := t.location()
-	booked, err := lead.BookedStarts(ctx, t.tx, t.org.ID, t.now, t.now.AddDate(0, 0, 60))
+	slots, err := t.freeSlots(ctx, settings)
 	if err != nil {
 		return err
 	}
-	slots := lead.Slots(settings, t.now, loc, booked, slotsOffered)
 	if len(slots) == 0 {
-		t.say(replies.LeadComplete, replies.Params{"contact": t.contactLabel(state)})
-		return t.leadHandOff(ctx, state, "qualified lead; no free consultation slot to offer")
+		return t.noSlotLeft(ctx, state)
 	}
+	t.replies = append(t.replies, reply{text: replies.Render(t.lang, replies.Tone(t.settings.Tone), key, nil), buttons: t.slotButtons(slots)})
+	state.Offered = slots
+	t.active.State = stateChoosingSlot
+	return t.saveLeadRun(ctx, state)
+}
+
+// freeSlots are the next consultation slots nobody has booked.
+func (t *turn) freeSlots(ctx context.Context, settings lead.Settings) ([]time.Time, error) {
+	booked, err := lead.BookedStarts(ctx, t.tx, t.org.ID, t.now, t.now.AddDate(0, 0, 60))
+	if err != nil {
+		return nil, err
+	}
+	return lead.Slots(settings, t.now, t.location(), booked, slotsOffered), nil
+}
+
+// slotButtons are the slots as buttons, in the organisation's time zone.
+func (t *turn) slotButtons(slots []time.Time) []conversation.Button {
+	loc := t.location()
 	buttons := make([]conversation.Button, len(slots))
 	for i, s := range slots {
 		buttons[i] = conversation.Button{Title: replies.FormatTime(t.lang, s.In(loc)), Payload: lead.SlotPayload(s.In(loc))}
 	}
-	t.replies = append(t.replies, reply{text: replies.Render(t.lang, replies.Tone(t.settings.Tone), key, nil), buttons: buttons})
-	state.Offered = slots
-	t.active.State = stateChoosingSlot
+	return buttons
+}
+
+// noSlotLeft gives a qualified lead to a manager when no slot is free.
+func (t *turn) noSlotLeft(ctx context.Context, state *leadRun) error {
+	t.say(replies.LeadComplete, replies.Params{"contact": t.contactLabel(state)})
+	return t.leadHandOff(ctx, state, "qualified lead; no free consultation slot to offer")
+}
+
+// remindLead is the lead scenario's reminder to a customer who went
+// silent: the questions still open or, when slots were offered, fresh free
+// slots as buttons (the offered ones may have passed or been taken). It
+// saves the run, so the run moves on: the same timer firing again finds
+// nothing to do, and the abandon timer is set at the new version.
+func (t *turn) remindLead(ctx context.Context, settings lead.Settings) error {
+	state, err := t.decodeLeadRun()
+	if err != nil {
+		return err
+	}
+	payload := map[string]any{"runId": t.active.ID, "scenario": t.active.Scenario, "state": t.active.State}
+	if t.active.State == stateChoosingSlot {
+		slots, err := t.freeSlots(ctx, settings)
+		if err != nil {
+			return err
+		}
+		if len(slots) == 0 {
+			return t.noSlotLeft(ctx, state)
+		}
+		t.replies = append(t.replies, reply{text: replies.Render(t.lang, replies.Tone(t.settings.Tone), replies.FollowUpSlots, nil), buttons: t.slotButtons(slots)})
+		state.Offered = slots
+		payload["slots"] = slots
+	} else if open := openFields(state); len(open) > 0 {
+		labels := make([]string, len(open))
+		for i, f := range open {
+			labels[i] = replies.Label(t.lang, f.LabelKey())
+		}
+		t.say(replies.FollowUpFields, replies.Params{"fields": replies.FormatList(t.lang, labels)})
+		payload["fields"] = open
+	}
+	if len(t.replies) > 0 {
+		t.event(eventlog.FollowUpSent, payload)
+	}
 	return t.saveLeadRun(ctx, state)
+}
+
+// openFields are the fields a reminder asks for again, in the order they
+// are asked: the unknown ones, and the one last asked even if known (a
+// budget in the wrong currency).
+func openFields(state *leadRun) []lead.Field {
+	var out []lead.Field
+	for _, f := range lead.AllFields {
+		if !state.Fields.Has(f) || f == state.Asked {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// abandonRun gives up a run whose customer never answered. It says
+// nothing; the run ends ABANDONED with the SCENARIO_FINISHED event every
+// other end emits, so metrics count it.
+func (t *turn) abandonRun(ctx context.Context, _ lead.Settings) error {
+	return t.finishRun(ctx, t.active, OutcomeAbandoned)
 }
 
 // chooseSlot books the slot the customer picked. It reports whether the
@@ -238,6 +329,26 @@ func (t *turn) saveLead(ctx context.Context, state *leadRun, status lead.Status)
 	}
 	t.event(eventlog.LeadUpdated, map[string]any{"leadId": l.ID, "status": l.Status})
 	return nil
+}
+
+// leadSettings loads the organisation's lead settings once per turn.
+func (t *turn) leadSettings(ctx context.Context) (lead.Settings, error) {
+	if t.leadSet == nil {
+		s, err := lead.Load(ctx, t.tx, t.org.ID)
+		if err != nil {
+			return lead.Settings{}, err
+		}
+		t.leadSet = &s
+	}
+	return *t.leadSet, nil
+}
+
+func (t *turn) decodeLeadRun() (*leadRun, error) {
+	state := &leadRun{}
+	if err := json.Unmarshal(t.active.Fields, state); err != nil {
+		return nil, fmt.Errorf("decode lead run: %w", err)
+	}
+	return state, nil
 }
 
 func (t *turn) encodeLeadRun(state *leadRun) error {

@@ -6,21 +6,32 @@
 // Under uncertainty it follows a safe ladder: one clarifying question, then
 // a neutral reply and a hand-off with a summary for the team. A conversation
 // has one owner at a time; once a human owns it, the bot stays silent.
+//
+// When a turn leaves a scenario waiting for the customer, the scenario's
+// timers (River jobs, enqueued in the turn's transaction) follow up: a
+// reminder, then giving the run up. A timer acts like a turn without a
+// message, under the same lock, and only if nothing has moved since it was
+// set.
 package pipeline
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/classify"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
 	"frontdesk/internal/extract"
+	"frontdesk/internal/lead"
 	"frontdesk/internal/organization"
 	"frontdesk/jobs"
 )
@@ -33,11 +44,20 @@ type Classifier interface {
 	ClassifyCustomer(text string) classify.Result
 }
 
+// Jobs is the part of River the pipeline uses (river.Client[*sql.Tx]),
+// always inside the caller's transaction: it enqueues jobs and, when a
+// contact opts out, finds and cancels their scenario timers.
+type Jobs interface {
+	conversation.Enqueuer
+	JobListTx(ctx context.Context, tx *sql.Tx, params *river.JobListParams) (*river.JobListResult, error)
+	JobCancelTx(ctx context.Context, tx *sql.Tx, jobID int64) (*rivertype.JobRow, error)
+}
+
 // Processor runs the pipeline.
 type Processor struct {
 	db         *bun.DB
 	classifier Classifier
-	jobs       conversation.Enqueuer
+	jobs       Jobs
 	notify     conversation.Notifier
 	log        *slog.Logger
 	clock      atomic.Pointer[func() time.Time]
@@ -49,7 +69,7 @@ type Processor struct {
 }
 
 // New returns a Processor.
-func New(db *bun.DB, classifier Classifier, jobs conversation.Enqueuer, notify conversation.Notifier, log *slog.Logger) *Processor {
+func New(db *bun.DB, classifier Classifier, jobs Jobs, notify conversation.Notifier, log *slog.Logger) *Processor {
 	p := &Processor{db: db, classifier: classifier, jobs: jobs, notify: notify, log: log}
 	p.SetClock(time.Now)
 	return p
@@ -82,6 +102,9 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 		}
 		t.assist = assist
 		if err := t.run(ctx); err != nil {
+			return err
+		}
+		if err := t.armTimers(ctx); err != nil {
 			return err
 		}
 		if err := t.commit(ctx); err != nil {
@@ -129,6 +152,8 @@ type turn struct {
 	collected []string
 	// assist is the language model's part, if one is configured.
 	assist assist
+	// leadSet caches the lead settings (leadSettings).
+	leadSet *lead.Settings
 }
 
 type reply struct {
@@ -141,13 +166,21 @@ func (p *Processor) load(ctx context.Context, tx bun.Tx, msg *conversation.Messa
 	if err != nil {
 		return nil, err
 	}
-	org := new(organization.Organization)
-	if err := tx.NewSelect().Model(org).Where("id = ?", msg.OrganizationID).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("load organization: %w", err)
+	org, err := loadOrganization(ctx, tx, msg.OrganizationID)
+	if err != nil {
+		return nil, err
 	}
 	active, err := activeRun(ctx, tx, conv.ID)
 	if err != nil {
 		return nil, err
 	}
 	return &turn{p: p, tx: tx, msg: msg, conv: conv, org: org, settings: org.Settings.Effective(), active: active, now: p.Now()}, nil
+}
+
+func loadOrganization(ctx context.Context, tx bun.Tx, id uuid.UUID) (*organization.Organization, error) {
+	org := new(organization.Organization)
+	if err := tx.NewSelect().Model(org).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load organization: %w", err)
+	}
+	return org, nil
 }

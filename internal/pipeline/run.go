@@ -38,11 +38,14 @@ type Run struct {
 	Scenario       organization.ScenarioKind `bun:"scenario"`
 	State          string                    `bun:"state"`
 	// Fields belong to the scenario (its own JSON document).
-	Fields     json.RawMessage `bun:"fields,type:jsonb"`
-	Outcome    *Outcome        `bun:"outcome"`
-	StartedAt  time.Time       `bun:"started_at,nullzero,notnull,default:current_timestamp"`
-	UpdatedAt  time.Time       `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
-	FinishedAt *time.Time      `bun:"finished_at"`
+	Fields  json.RawMessage `bun:"fields,type:jsonb"`
+	Outcome *Outcome        `bun:"outcome"`
+	// Version grows with every change to the run. A timer carries the
+	// version it was set at and does nothing once the run has moved on.
+	Version    int        `bun:"version"`
+	StartedAt  time.Time  `bun:"started_at,nullzero,notnull,default:current_timestamp"`
+	UpdatedAt  time.Time  `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
+	FinishedAt *time.Time `bun:"finished_at"`
 }
 
 // activeRun returns the conversation's unfinished run, or nil.
@@ -68,10 +71,12 @@ func (t *turn) startRun(ctx context.Context, kind organization.ScenarioKind, sta
 	return r, nil
 }
 
-// saveRun writes the run's state and fields.
+// saveRun writes the run's state and fields. The caller holds the run's
+// row lock (activeRun), so the version can be bumped in memory.
 func (t *turn) saveRun(ctx context.Context, r *Run) error {
 	r.UpdatedAt = t.now
-	if _, err := t.tx.NewUpdate().Model(r).Column("state", "fields", "updated_at").WherePK().Exec(ctx); err != nil {
+	r.Version++
+	if _, err := t.tx.NewUpdate().Model(r).Column("state", "fields", "version", "updated_at").WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("save scenario run: %w", err)
 	}
 	t.event(eventlog.ScenarioUpdated, map[string]any{"runId": r.ID, "scenario": r.Scenario, "state": r.State})
@@ -81,17 +86,23 @@ func (t *turn) saveRun(ctx context.Context, r *Run) error {
 // finishRun ends the run with outcome.
 func (t *turn) finishRun(ctx context.Context, r *Run, outcome Outcome) error {
 	r.Outcome, r.FinishedAt, r.UpdatedAt = &outcome, &t.now, t.now
-	if _, err := t.tx.NewUpdate().Model(r).Column("state", "fields", "outcome", "finished_at", "updated_at").WherePK().Exec(ctx); err != nil {
+	r.Version++
+	if _, err := t.tx.NewUpdate().Model(r).Column("state", "fields", "outcome", "version", "finished_at", "updated_at").WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("finish scenario run: %w", err)
 	}
 	t.event(eventlog.ScenarioFinished, map[string]any{"runId": r.ID, "scenario": r.Scenario, "outcome": outcome})
 	return nil
 }
 
-// event queues an event of the turn's conversation.
+// event queues an event of the turn's conversation, tied to the inbound
+// message when there is one (a timer's turn has none).
 func (t *turn) event(typ eventlog.Type, payload any) {
-	t.events = append(t.events, &eventlog.Event{
-		OrganizationID: t.conv.OrganizationID, ConversationID: &t.conv.ID, MessageID: &t.msg.ID,
+	e := &eventlog.Event{
+		OrganizationID: t.conv.OrganizationID, ConversationID: &t.conv.ID,
 		Type: typ, Private: true, Payload: eventlog.Payload(payload),
-	})
+	}
+	if t.msg != nil {
+		e.MessageID = &t.msg.ID
+	}
+	t.events = append(t.events, e)
 }

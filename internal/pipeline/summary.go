@@ -21,7 +21,9 @@ func (t *turn) summary(ctx context.Context, reason string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", replies.Label(lang, replies.LabelHandoffTitle))
 	fmt.Fprintf(&b, "%s: %s\n", replies.Label(lang, replies.LabelReason), reason)
-	fmt.Fprintf(&b, "%s: %s (%.0f%%, %s)\n", replies.Label(lang, replies.LabelIntent), t.res.Intent, t.res.Confidence*100, t.res.Language)
+	if t.msg != nil { // a timer's turn answers no message
+		fmt.Fprintf(&b, "%s: %s (%.0f%%, %s)\n", replies.Label(lang, replies.LabelIntent), t.res.Intent, t.res.Confidence*100, t.res.Language)
+	}
 	if t.active != nil {
 		fmt.Fprintf(&b, "%s: %s\n", replies.Label(lang, replies.LabelScenario), t.active.Scenario)
 	}
@@ -31,9 +33,11 @@ func (t *turn) summary(ctx context.Context, reason string) (string, error) {
 			fmt.Fprintf(&b, "  %s\n", line)
 		}
 	}
-	fmt.Fprintf(&b, "%s: %s\n", replies.Label(lang, replies.LabelAsk), t.msg.Text)
-	if tr, ok := t.translate(ctx, t.msg.Text); ok {
-		fmt.Fprintf(&b, "  (%s) %s\n", lang, tr)
+	if t.msg != nil {
+		fmt.Fprintf(&b, "%s: %s\n", replies.Label(lang, replies.LabelAsk), t.msg.Text)
+		if tr, ok := t.translate(ctx, t.msg.Text); ok {
+			fmt.Fprintf(&b, "  (%s) %s\n", lang, tr)
+		}
 	}
 	fmt.Fprintf(&b, "%s:\n", replies.Label(lang, replies.LabelLast))
 	for _, m := range recent {
@@ -57,6 +61,15 @@ func (t *turn) location() *time.Location {
 
 // nextOpening formats when the business next opens, for after-hours replies.
 func (t *turn) nextOpening() string {
+	if opens, ok := t.nextOpeningAt(); ok {
+		return replies.FormatTime(t.lang, opens)
+	}
+	return ""
+}
+
+// nextOpeningAt is the earliest start of a business-hours window after
+// now, in the organisation's time zone; false when no hours are set.
+func (t *turn) nextOpeningAt() (time.Time, bool) {
 	loc := t.location()
 	now := t.now.In(loc)
 	for d := 0; d <= 7; d++ {
@@ -65,15 +78,20 @@ func (t *turn) nextOpening() string {
 		if wd == 0 {
 			wd = 7
 		}
+		var first time.Time
 		for _, h := range t.settings.BusinessHours {
 			if h.Weekday != wd {
 				continue
 			}
+			// Windows are not sorted: take the day's earliest that is still ahead.
 			opens, err := time.ParseInLocation("2006-01-02 15:04", day.Format("2006-01-02")+" "+h.Opens, loc)
-			if err == nil && opens.After(now) {
-				return replies.FormatTime(t.lang, opens)
+			if err == nil && opens.After(now) && (first.IsZero() || opens.Before(first)) {
+				first = opens
 			}
 		}
+		if !first.IsZero() {
+			return first, true
+		}
 	}
-	return ""
+	return time.Time{}, false
 }

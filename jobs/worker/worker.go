@@ -31,6 +31,9 @@ func Register(workers *river.Workers, s Services) error {
 	if err := river.AddWorkerSafely(workers, &ProcessMessage{pipeline: s.Pipeline}); err != nil {
 		return fmt.Errorf("register process_message: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, NewScenarioTimer(s.Pipeline)); err != nil {
+		return fmt.Errorf("register scenario_timer: %w", err)
+	}
 	return nil
 }
 
@@ -47,6 +50,30 @@ func (w *ProcessMessage) Work(ctx context.Context, job *river.Job[jobs.ProcessMe
 	if errors.Is(err, pipeline.ErrEarlierPending) {
 		// Not a failure: try again once the earlier message is answered.
 		return river.JobSnooze(20 * time.Millisecond)
+	}
+	return err
+}
+
+// ScenarioTimer fires a scenario's timer (a reminder, an abandon). The
+// pipeline makes it idempotent: acting moves the run on, and a timer for a
+// run that has moved on does nothing.
+type ScenarioTimer struct {
+	river.WorkerDefaults[jobs.ScenarioTimerArgs]
+	pipeline *pipeline.Processor
+}
+
+// NewScenarioTimer returns the worker; Register adds it, and tests work
+// jobs with it one at a time.
+func NewScenarioTimer(p *pipeline.Processor) *ScenarioTimer {
+	return &ScenarioTimer{pipeline: p}
+}
+
+// Work fires the timer, or snoozes it while it has to wait (early, or
+// outside business hours).
+func (w *ScenarioTimer) Work(ctx context.Context, job *river.Job[jobs.ScenarioTimerArgs]) error {
+	err := w.pipeline.FireTimer(ctx, job.Args)
+	if wait, ok := errors.AsType[*pipeline.TimerWaitError](err); ok {
+		return river.JobSnooze(wait.Wait)
 	}
 	return err
 }
