@@ -171,6 +171,7 @@ func TestLeadSettings(t *testing.T) {
 		"not a clock":                 hours(1, "9am", "10:00"),
 		"25 o'clock":                  hours(1, "09:00", "25:00"),
 		"qualifyWithinDays too many":  {"qualifyWithinDays": 366},
+		"qualifyWithinDays zero":      {"qualifyWithinDays": 0},
 		"slotMinutes too short":       {"slotMinutes": 1},
 		"negative followUpAfterHours": {"followUpAfterHours": -1},
 		"negative abandonAfterHours":  {"abandonAfterHours": -1},

@@ -336,6 +336,10 @@ func (r *userResolver) Organization(ctx context.Context, obj *organization.User)
 	return o, err
 }
 
+func (r *leadSettingsInputResolver) QualifyWithinDays(ctx context.Context, obj *lead.Settings, data *int) error {
+	return lead.SetQualifyWithinDays(obj, data)
+}
+
 func (r *Resolver) Conversation() generated.ConversationResolver { return &conversationResolver{r} }
 
 func (r *Resolver) EscalationRules() generated.EscalationRulesResolver {
@@ -362,17 +366,22 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
+func (r *Resolver) LeadSettingsInput() generated.LeadSettingsInputResolver {
+	return &leadSettingsInputResolver{r}
+}
+
 type (
-	conversationResolver    struct{ *Resolver }
-	escalationRulesResolver struct{ *Resolver }
-	eventResolver           struct{ *Resolver }
-	leadResolver            struct{ *Resolver }
-	leadSettingsResolver    struct{ *Resolver }
-	messageResolver         struct{ *Resolver }
-	mutationResolver        struct{ *Resolver }
-	organizationResolver    struct{ *Resolver }
-	queryResolver           struct{ *Resolver }
-	scenarioRouteResolver   struct{ *Resolver }
-	subscriptionResolver    struct{ *Resolver }
-	userResolver            struct{ *Resolver }
+	conversationResolver      struct{ *Resolver }
+	escalationRulesResolver   struct{ *Resolver }
+	eventResolver             struct{ *Resolver }
+	leadResolver              struct{ *Resolver }
+	leadSettingsResolver      struct{ *Resolver }
+	messageResolver           struct{ *Resolver }
+	mutationResolver          struct{ *Resolver }
+	organizationResolver      struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
+	scenarioRouteResolver     struct{ *Resolver }
+	subscriptionResolver      struct{ *Resolver }
+	userResolver              struct{ *Resolver }
+	leadSettingsInputResolver struct{ *Resolver }
 )

@@ -51,6 +51,7 @@ type ResolverRoot interface {
 	ScenarioRoute() ScenarioRouteResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
+	LeadSettingsInput() LeadSettingsInputResolver
 }
 
 type DirectiveRoot struct {
@@ -466,6 +467,10 @@ type SubscriptionResolver interface {
 }
 type UserResolver interface {
 	Organization(ctx context.Context, obj *organization.User) (*organization.Organization, error)
+}
+
+type LeadSettingsInputResolver interface {
+	QualifyWithinDays(ctx context.Context, obj *lead.Settings, data *int) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -11540,11 +11545,13 @@ func (ec *executionContext) unmarshalInputLeadSettingsInput(ctx context.Context,
 			it.MinimumBudget = data
 		case "qualifyWithinDays":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("qualifyWithinDays"))
-			data, err := ec.unmarshalOInt2int(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.QualifyWithinDays = data
+			if err = ec.Resolvers.LeadSettingsInput().QualifyWithinDays(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "consultationHours":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consultationHours"))
 			data, err := ec.unmarshalOBusinessHoursInput2ᚕfrontdeskᚋinternalᚋorganizationᚐBusinessHoursᚄ(ctx, v)

@@ -17,6 +17,20 @@ import (
 	"frontdesk/internal/organization"
 )
 
+// SetQualifyWithinDays sets what a client asked for: nil keeps the
+// default, and 0 is refused (Settings itself reads 0 as "the default").
+func SetQualifyWithinDays(s *Settings, days *int) error {
+	if days == nil {
+		s.QualifyWithinDays = 0
+		return nil
+	}
+	if *days < 1 || *days > 365 {
+		return apperror.Invalid("qualifyWithinDays", "between 1 and 365 days")
+	}
+	s.QualifyWithinDays = *days
+	return nil
+}
+
 // Defaults and bounds of [Settings].
 const (
 	DefaultQualifyWithinDays = 30
