@@ -381,8 +381,10 @@ func updateType(body []byte) string {
 	}
 	// Sorted so that a body with several fields (Telegram sets at most
 	// one) always gets the same name.
+	// encoding/json matched update_id case-insensitively, so skip it the
+	// same way.
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		if k != "update_id" {
+		if k != "" && !strings.EqualFold(k, "update_id") {
 			return k
 		}
 	}
