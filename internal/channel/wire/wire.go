@@ -283,3 +283,9 @@ var ErrBadSignature = errors.New("webhook signature missing or invalid")
 
 // ErrMalformed wraps a webhook body that is not what the platform sends.
 var ErrMalformed = errors.New("malformed webhook payload")
+
+// ErrInvalidOutbound wraps an Outbound that an adapter refuses before
+// calling the platform because the platform would reject it or change it
+// silently (a button payload over the platform's limit, a caption too long,
+// a template on a platform without templates): final, do not retry.
+var ErrInvalidOutbound = errors.New("outbound message cannot be sent as given")
