@@ -136,6 +136,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	url := cfg.PublicURL
 	if url == "" {
+		// The listener's address: with FRONTDESK_ADDR=:0 the port is known
+		// only now.
 		url = "http://" + displayAddr(ln.Addr().String())
 	}
 	tok, _, err := a.Organizations.TokenFor(ctx, organization.DemoEmail(auth.RoleAdmin))

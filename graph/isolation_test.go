@@ -47,6 +47,7 @@ type isoBundle struct {
 	aUserIDs      []string
 	aLead         *lead.Lead // on a conversation with no messages, so the pipeline never changes it
 	aMeetingID    string
+	aChannelID    string // A's Telegram bot, connected with aBotToken
 
 	bLead *lead.Lead
 
@@ -56,6 +57,9 @@ type isoBundle struct {
 	bEmpToken   string
 	bStaffConv  string
 }
+
+// aBotToken is the Telegram bot A connected; B must not connect it too.
+const aBotToken = "4839574812:AAFakeTokenForIsolationTests_abcdefghij"
 
 // aText is the visitor's first message in A; B searches for it.
 const aText = "A's secret question about the Zurich order"
@@ -109,6 +113,11 @@ func setupIsolation(t *testing.T) *isoBundle {
 	s.MustDo(b.a.OwnerToken, `mutation($n: String!) { updateLeadSettings(input: {priceList: [{name: $n, keywords: ["zurich"], priceFrom: 1}],
 		minimumBudget: {amount: 500, currency: "USD"}, qualifyWithinDays: 7, consultationHours: [{weekday: 1, opens: "09:00", closes: "10:00"}]}) { slotMinutes } }`,
 		map[string]any{"n": aSecrets[0]}, nil)
+
+	var ch struct{ ConnectChannel struct{ ID string } }
+	s.MustDo(b.a.OwnerToken, `mutation($t: String!) { connectChannel(input: {kind: TELEGRAM, name: "A's bot", telegram: {botToken: $t}}) { id } }`,
+		map[string]any{"t": aBotToken}, &ch)
+	b.aChannelID = ch.ConnectChannel.ID
 
 	b.bVisitor = s.StartWebChat(b.b)
 	s.Say(b.bVisitor, "hello from B")
@@ -179,7 +188,7 @@ func (b *isoBundle) aState(t *testing.T) string {
 	r := b.s.Do(b.a.OwnerToken, `query($c: ID!, $o: ID!, $s: ID!, $l: ID!) {
 		organization { id name slug timeZone country currency teamLanguage handoffSlaSeconds }
 		users(first: 100) { edges { node { id email name role active } } }
-		channelAccounts { id kind name publicKey }
+		channelAccounts { id kind name publicKey status externalId webhookUrl lastError updatedAt }
 		c: conversation(id: $c) { `+conv+` }
 		o: conversation(id: $o) { `+conv+` }
 		s: conversation(id: $s) { `+conv+` }
@@ -442,6 +451,31 @@ var isolationCases = map[string]func(t *testing.T, b *isoBundle){
 		// A wrong password for A's user signs nobody in.
 		r := b.s.Do(b.b.OwnerToken, `mutation($e: String!) { login(email: $e, password: "wrong-password") { token } }`, map[string]any{"e": b.aAgentEmail})
 		requireOneCode(t, r, "UNAUTHENTICATED")
+	},
+	"Mutation.connectChannel": func(t *testing.T, b *isoBundle) {
+		// A's bot cannot be connected to B as well; B's own channel lands in B.
+		r := b.s.Do(b.b.OwnerToken, `mutation($t: String!) { connectChannel(input: {kind: TELEGRAM, name: "Taken", telegram: {botToken: $t}}) { id } }`,
+			map[string]any{"t": aBotToken})
+		requireOneCode(t, r, "CONFLICT")
+		var out struct{ ConnectChannel struct{ ID string } }
+		b.s.MustDo(b.b.OwnerToken, `mutation { connectChannel(input: {kind: TELEGRAM, name: "B's bot", telegram: {botToken: "5839574812:BBFakeTokenForIsolationTests_abcdefghij"}}) { id } }`, nil, &out)
+		var list struct{ ChannelAccounts []struct{ ID string } }
+		b.s.MustDo(b.b.OwnerToken, `{ channelAccounts { id } }`, nil, &list)
+		require.Contains(t, fmt.Sprint(list.ChannelAccounts), out.ConnectChannel.ID)
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, `mutation { connectChannel(input: {kind: WEBCHAT, name: "x"}) { id } }`, nil), "FORBIDDEN")
+		}
+	},
+	"Mutation.updateChannel": func(t *testing.T, b *isoBundle) {
+		r := b.s.Do(b.b.OwnerToken, `mutation($id: ID!) { updateChannel(id: $id, input: {kind: TELEGRAM, name: "Mine now", telegram: {botToken: "5839574813:BBFakeTokenForIsolationTests_abcdefghij"}}) { id } }`,
+			map[string]any{"id": b.aChannelID})
+		requireOneCode(t, r, "NOT_FOUND")
+	},
+	"Mutation.disconnectChannel": func(t *testing.T, b *isoBundle) {
+		requireOneCode(t, b.s.Do(b.b.OwnerToken, `mutation($id: ID!) { disconnectChannel(id: $id) { id } }`, map[string]any{"id": b.aChannelID}), "NOT_FOUND")
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, `mutation($id: ID!) { disconnectChannel(id: $id) { id } }`, map[string]any{"id": b.aChannelID}), "FORBIDDEN")
+		}
 	},
 	"Mutation.inviteUser": func(t *testing.T, b *isoBundle) {
 		// Inviting A's agent's address into B does not move the user.

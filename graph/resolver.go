@@ -17,11 +17,13 @@ import (
 type Resolver struct {
 	OrgSvc     *organization.Service
 	ChannelSvc *channel.Service
-	ConvSvc    *conversation.Service
-	LeadSvc    *lead.Service
-	Hub        *realtime.Hub
-	Pipeline   *pipeline.Processor
-	MetricsSvc *metrics.Service
+	// Connections connects channel accounts and knows their webhook URLs.
+	Connections *channel.Connections
+	ConvSvc     *conversation.Service
+	LeadSvc     *lead.Service
+	Hub         *realtime.Hub
+	Pipeline    *pipeline.Processor
+	MetricsSvc  *metrics.Service
 	// EventLoaders are shared by all subscriptions of the process.
 	EventLoaders *EventLoaders
 }

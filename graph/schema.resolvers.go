@@ -25,6 +25,13 @@ import (
 	"github.com/google/uuid"
 )
 
+func (r *channelAccountResolver) WebhookURL(ctx context.Context, obj *channel.Account) (*string, error) {
+	if u := r.Connections.WebhookURL(obj); u != "" {
+		return &u, nil
+	}
+	return nil, nil
+}
+
 func (r *conversationResolver) Channel(ctx context.Context, obj *conversation.Conversation) (*channel.Account, error) {
 	return loadOptional(ctx, loadersFrom(ctx).Channels, &obj.ChannelAccountID)
 }
@@ -141,6 +148,18 @@ func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) 
 		TimeZone: deref(input.TimeZone), Country: deref(input.Country), Currency: deref(input.Currency), TeamLanguage: deref(input.TeamLanguage),
 	})
 	return authPayload(ctx, s, err)
+}
+
+func (r *mutationResolver) ConnectChannel(ctx context.Context, input channel.ConnectInput) (*channel.Account, error) {
+	return r.Connections.Connect(ctx, input)
+}
+
+func (r *mutationResolver) UpdateChannel(ctx context.Context, id uuid.UUID, input channel.ConnectInput) (*channel.Account, error) {
+	return r.Connections.Update(ctx, id, input)
+}
+
+func (r *mutationResolver) DisconnectChannel(ctx context.Context, id uuid.UUID) (*channel.Account, error) {
+	return r.Connections.Disconnect(ctx, id)
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
@@ -340,6 +359,10 @@ func (r *leadSettingsInputResolver) QualifyWithinDays(ctx context.Context, obj *
 	return lead.SetQualifyWithinDays(obj, data)
 }
 
+func (r *Resolver) ChannelAccount() generated.ChannelAccountResolver {
+	return &channelAccountResolver{r}
+}
+
 func (r *Resolver) Conversation() generated.ConversationResolver { return &conversationResolver{r} }
 
 func (r *Resolver) EscalationRules() generated.EscalationRulesResolver {
@@ -371,6 +394,7 @@ func (r *Resolver) LeadSettingsInput() generated.LeadSettingsInputResolver {
 }
 
 type (
+	channelAccountResolver    struct{ *Resolver }
 	conversationResolver      struct{ *Resolver }
 	escalationRulesResolver   struct{ *Resolver }
 	eventResolver             struct{ *Resolver }

@@ -39,6 +39,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ChannelAccount() ChannelAccountResolver
 	Conversation() ConversationResolver
 	EscalationRules() EscalationRulesResolver
 	Event() EventResolver
@@ -82,11 +83,18 @@ type ComplexityRoot struct {
 	}
 
 	ChannelAccount struct {
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Kind      func(childComplexity int) int
-		Name      func(childComplexity int) int
-		PublicKey func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ExternalID    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		LastErrorAt   func(childComplexity int) int
+		LastInboundAt func(childComplexity int) int
+		Name          func(childComplexity int) int
+		PublicKey     func(childComplexity int) int
+		Status        func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		WebhookURL    func(childComplexity int) int
 	}
 
 	Classification struct {
@@ -277,7 +285,9 @@ type ComplexityRoot struct {
 		AddNote                    func(childComplexity int, conversationID uuid.UUID, text string) int
 		AssignConversation         func(childComplexity int, conversationID uuid.UUID, userID *uuid.UUID) int
 		CloseConversation          func(childComplexity int, conversationID uuid.UUID) int
+		ConnectChannel             func(childComplexity int, input channel.ConnectInput) int
 		DeactivateUser             func(childComplexity int, userID uuid.UUID) int
+		DisconnectChannel          func(childComplexity int, id uuid.UUID) int
 		HandOffConversation        func(childComplexity int, conversationID uuid.UUID, reason *string) int
 		InviteUser                 func(childComplexity int, input model.InviteUserInput) int
 		Login                      func(childComplexity int, email string, password string) int
@@ -288,6 +298,7 @@ type ComplexityRoot struct {
 		SendVisitorMessage         func(childComplexity int, conversationID uuid.UUID, text string, payload *string) int
 		SignUp                     func(childComplexity int, input model.SignUpInput) int
 		StartWebChat               func(childComplexity int, publicKey string, visitorName *string, language *string) int
+		UpdateChannel              func(childComplexity int, id uuid.UUID, input channel.ConnectInput) int
 		UpdateLead                 func(childComplexity int, id uuid.UUID, input lead.UpdateInput) int
 		UpdateLeadSettings         func(childComplexity int, input lead.Settings) int
 		UpdateOrganizationSettings func(childComplexity int, input organization.SettingsInput) int
@@ -383,6 +394,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ChannelAccountResolver interface {
+	WebhookURL(ctx context.Context, obj *channel.Account) (*string, error)
+}
 type ConversationResolver interface {
 	Channel(ctx context.Context, obj *conversation.Conversation) (*channel.Account, error)
 	Contact(ctx context.Context, obj *conversation.Conversation) (*conversation.Contact, error)
@@ -423,6 +437,9 @@ type MessageResolver interface {
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
+	ConnectChannel(ctx context.Context, input channel.ConnectInput) (*channel.Account, error)
+	UpdateChannel(ctx context.Context, id uuid.UUID, input channel.ConnectInput) (*channel.Account, error)
+	DisconnectChannel(ctx context.Context, id uuid.UUID) (*channel.Account, error)
 	Login(ctx context.Context, email string, password string) (*model.AuthPayload, error)
 	InviteUser(ctx context.Context, input model.InviteUserInput) (*organization.User, error)
 	UpdateUserRole(ctx context.Context, userID uuid.UUID, role auth.Role) (*organization.User, error)
@@ -567,6 +584,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelAccount.CreatedAt(childComplexity), true
+	case "ChannelAccount.externalId":
+		if e.ComplexityRoot.ChannelAccount.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelAccount.ExternalID(childComplexity), true
 	case "ChannelAccount.id":
 		if e.ComplexityRoot.ChannelAccount.ID == nil {
 			break
@@ -579,6 +602,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelAccount.Kind(childComplexity), true
+	case "ChannelAccount.lastError":
+		if e.ComplexityRoot.ChannelAccount.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelAccount.LastError(childComplexity), true
+	case "ChannelAccount.lastErrorAt":
+		if e.ComplexityRoot.ChannelAccount.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelAccount.LastErrorAt(childComplexity), true
+	case "ChannelAccount.lastInboundAt":
+		if e.ComplexityRoot.ChannelAccount.LastInboundAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelAccount.LastInboundAt(childComplexity), true
 	case "ChannelAccount.name":
 		if e.ComplexityRoot.ChannelAccount.Name == nil {
 			break
@@ -591,6 +632,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelAccount.PublicKey(childComplexity), true
+	case "ChannelAccount.status":
+		if e.ComplexityRoot.ChannelAccount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelAccount.Status(childComplexity), true
+	case "ChannelAccount.updatedAt":
+		if e.ComplexityRoot.ChannelAccount.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelAccount.UpdatedAt(childComplexity), true
+	case "ChannelAccount.webhookUrl":
+		if e.ComplexityRoot.ChannelAccount.WebhookURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelAccount.WebhookURL(childComplexity), true
 
 	case "Classification.confidence":
 		if e.ComplexityRoot.Classification.Confidence == nil {
@@ -1411,6 +1470,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CloseConversation(childComplexity, args["conversationId"].(uuid.UUID)), true
+	case "Mutation.connectChannel":
+		if e.ComplexityRoot.Mutation.ConnectChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_connectChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectChannel(childComplexity, args["input"].(channel.ConnectInput)), true
 	case "Mutation.deactivateUser":
 		if e.ComplexityRoot.Mutation.DeactivateUser == nil {
 			break
@@ -1422,6 +1492,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeactivateUser(childComplexity, args["userId"].(uuid.UUID)), true
+	case "Mutation.disconnectChannel":
+		if e.ComplexityRoot.Mutation.DisconnectChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disconnectChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisconnectChannel(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.handOffConversation":
 		if e.ComplexityRoot.Mutation.HandOffConversation == nil {
 			break
@@ -1532,6 +1613,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartWebChat(childComplexity, args["publicKey"].(string), args["visitorName"].(*string), args["language"].(*string)), true
+	case "Mutation.updateChannel":
+		if e.ComplexityRoot.Mutation.UpdateChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateChannel(childComplexity, args["id"].(uuid.UUID), args["input"].(channel.ConnectInput)), true
 	case "Mutation.updateLead":
 		if e.ComplexityRoot.Mutation.UpdateLead == nil {
 			break
@@ -1950,18 +2042,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("BusinessHoursInput", ec.unmarshalInputBusinessHoursInput),
+			graphql.NewInputUnmarshaler("ConnectChannelInput", ec.unmarshalInputConnectChannelInput),
 			graphql.NewInputUnmarshaler("ConversationFilter", ec.unmarshalInputConversationFilter),
 			graphql.NewInputUnmarshaler("EscalationRulesInput", ec.unmarshalInputEscalationRulesInput),
 			graphql.NewInputUnmarshaler("HandoffRoutingInput", ec.unmarshalInputHandoffRoutingInput),
+			graphql.NewInputUnmarshaler("InstagramChannelInput", ec.unmarshalInputInstagramChannelInput),
 			graphql.NewInputUnmarshaler("InviteUserInput", ec.unmarshalInputInviteUserInput),
 			graphql.NewInputUnmarshaler("LeadFilter", ec.unmarshalInputLeadFilter),
 			graphql.NewInputUnmarshaler("LeadSettingsInput", ec.unmarshalInputLeadSettingsInput),
+			graphql.NewInputUnmarshaler("MessengerChannelInput", ec.unmarshalInputMessengerChannelInput),
 			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("OrganizationSettingsInput", ec.unmarshalInputOrganizationSettingsInput),
 			graphql.NewInputUnmarshaler("PriceItemInput", ec.unmarshalInputPriceItemInput),
 			graphql.NewInputUnmarshaler("ScenarioRouteInput", ec.unmarshalInputScenarioRouteInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("TelegramChannelInput", ec.unmarshalInputTelegramChannelInput),
 			graphql.NewInputUnmarshaler("UpdateLeadInput", ec.unmarshalInputUpdateLeadInput),
+			graphql.NewInputUnmarshaler("WhatsAppChannelInput", ec.unmarshalInputWhatsAppChannelInput),
 		)
 	}
 	first := true
@@ -2263,7 +2360,67 @@ type ChannelAccount {
   name: String!
   "The key a web chat widget passes to startWebChat; null for other kinds."
   publicKey: String
+  status: ChannelStatus!
+  "The platform's id of the account: WhatsApp phone number id, page id, Instagram account id, Telegram bot id."
+  externalId: String
+  "Where the platform must deliver this account's webhooks (absolute); null for the web chat and the staff chat."
+  webhookUrl: String
+  "When the last webhook of this account was accepted."
+  lastInboundAt: Time
+  "The latest failure of a webhook or a delivery through this account, and when it happened."
+  lastError: String
+  lastErrorAt: Time
   createdAt: Time!
+  updatedAt: Time!
+}
+
+enum ChannelStatus {
+  ACTIVE
+  "The platform refused our credentials or deliveries keep failing: see lastError."
+  ERROR
+  "Disconnected by an admin: webhooks are refused, nothing is sent, credentials are erased."
+  DISCONNECTED
+}
+
+"""
+A channel to connect: its kind, a name, and exactly the credentials of that
+kind (none for WEBCHAT). Secrets are encrypted at rest and never returned.
+"""
+input ConnectChannelInput {
+  kind: ChannelKind!
+  name: String!
+  whatsapp: WhatsAppChannelInput
+  messenger: MessengerChannelInput
+  instagram: InstagramChannelInput
+  telegram: TelegramChannelInput
+}
+
+input WhatsAppChannelInput {
+  phoneNumberId: String!
+  wabaId: String!
+  accessToken: String!
+  appSecret: String!
+  "The token Meta's subscription handshake must present (hub.verify_token)."
+  verifyToken: String!
+}
+
+input MessengerChannelInput {
+  pageId: String!
+  pageToken: String!
+  appSecret: String!
+  verifyToken: String!
+}
+
+input InstagramChannelInput {
+  accountId: String!
+  accessToken: String!
+  appSecret: String!
+  verifyToken: String!
+}
+
+"Frontdesk generates the webhook secret itself."
+input TelegramChannelInput {
+  botToken: String!
 }
 
 type Contact {
@@ -2713,6 +2870,12 @@ type Query {
 type Mutation {
   "Creates an organisation, its owner and a web chat channel."
   signUp(input: SignUpInput!): AuthPayload!
+  "Connects a channel account (admins)."
+  connectChannel(input: ConnectChannelInput!): ChannelAccount!
+  "Renames a channel account and replaces its credentials; its kind cannot change (admins)."
+  updateChannel(id: ID!, input: ConnectChannelInput!): ChannelAccount!
+  "Disconnects a channel account and erases its credentials; its conversations stay (admins)."
+  disconnectChannel(id: ID!): ChannelAccount!
   login(email: String!, password: String!): AuthPayload!
   inviteUser(input: InviteUserInput!): User!
   updateUserRole(userId: ID!, role: Role!): User!
@@ -2810,8 +2973,22 @@ func (ec *executionContext) childFields_ChannelAccount(ctx context.Context, fiel
 		return ec.fieldContext_ChannelAccount_name(ctx, field)
 	case "publicKey":
 		return ec.fieldContext_ChannelAccount_publicKey(ctx, field)
+	case "status":
+		return ec.fieldContext_ChannelAccount_status(ctx, field)
+	case "externalId":
+		return ec.fieldContext_ChannelAccount_externalId(ctx, field)
+	case "webhookUrl":
+		return ec.fieldContext_ChannelAccount_webhookUrl(ctx, field)
+	case "lastInboundAt":
+		return ec.fieldContext_ChannelAccount_lastInboundAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ChannelAccount_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_ChannelAccount_lastErrorAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ChannelAccount_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ChannelAccount_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChannelAccount", field.Name)
 }
@@ -3508,6 +3685,20 @@ func (ec *executionContext) field_Mutation_closeConversation_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_connectChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (channel.ConnectInput, error) {
+			return ec.unmarshalNConnectChannelInput2frontdeskᚋinternalᚋchannelᚐConnectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deactivateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3519,6 +3710,20 @@ func (ec *executionContext) field_Mutation_deactivateUser_args(ctx context.Conte
 		return nil, err
 	}
 	args["userId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disconnectChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3715,6 +3920,28 @@ func (ec *executionContext) field_Mutation_startWebChat_args(ctx context.Context
 		return nil, err
 	}
 	args["language"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (channel.ConnectInput, error) {
+			return ec.unmarshalNConnectChannelInput2frontdeskᚋinternalᚋchannelᚐConnectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -4447,6 +4674,144 @@ func (ec *executionContext) fieldContext_ChannelAccount_publicKey(_ context.Cont
 	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "String")
 }
 
+func (ec *executionContext) _ChannelAccount_status(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelAccount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v channel.Status) graphql.Marshaler {
+			return ec.marshalNChannelStatus2frontdeskᚋinternalᚋchannelᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelAccount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "ChannelStatus")
+}
+
+func (ec *executionContext) _ChannelAccount_externalId(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelAccount_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelAccount_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelAccount_webhookUrl(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelAccount_webhookUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChannelAccount().WebhookURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelAccount_webhookUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelAccount", field, true, true, "String")
+}
+
+func (ec *executionContext) _ChannelAccount_lastInboundAt(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelAccount_lastInboundAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastInboundAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelAccount_lastInboundAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ChannelAccount_lastError(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelAccount_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelAccount_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelAccount_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelAccount_lastErrorAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastErrorAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelAccount_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ChannelAccount_createdAt(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4467,6 +4832,29 @@ func (ec *executionContext) _ChannelAccount_createdAt(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_ChannelAccount_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ChannelAccount_updatedAt(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelAccount_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelAccount_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "Time")
 }
 
@@ -7720,6 +8108,138 @@ func (ec *executionContext) fieldContext_Mutation_signUp(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_signUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_connectChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_connectChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConnectChannel(ctx, fc.Args["input"].(channel.ConnectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channel.Account) graphql.Marshaler {
+			return ec.marshalNChannelAccount2ᚖfrontdeskᚋinternalᚋchannelᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_connectChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_connectChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateChannel(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(channel.ConnectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channel.Account) graphql.Marshaler {
+			return ec.marshalNChannelAccount2ᚖfrontdeskᚋinternalᚋchannelᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disconnectChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disconnectChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisconnectChannel(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channel.Account) graphql.Marshaler {
+			return ec.marshalNChannelAccount2ᚖfrontdeskᚋinternalᚋchannelᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disconnectChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disconnectChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11176,6 +11696,83 @@ func UnmarshalBusinessHoursInput(ctx context.Context, raw any) (organization.Bus
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConnectChannelInput(ctx context.Context, obj any) (channel.ConnectInput, error) {
+	var it channel.ConnectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "name", "whatsapp", "messenger", "instagram", "telegram"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNChannelKind2frontdeskᚋinternalᚋchannelᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "whatsapp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("whatsapp"))
+			data, err := ec.unmarshalOWhatsAppChannelInput2ᚖfrontdeskᚋinternalᚋchannelᚐWhatsAppCredentials(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WhatsApp = data
+		case "messenger":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messenger"))
+			data, err := ec.unmarshalOMessengerChannelInput2ᚖfrontdeskᚋinternalᚋchannelᚐMessengerCredentials(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Messenger = data
+		case "instagram":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("instagram"))
+			data, err := ec.unmarshalOInstagramChannelInput2ᚖfrontdeskᚋinternalᚋchannelᚐInstagramCredentials(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Instagram = data
+		case "telegram":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("telegram"))
+			data, err := ec.unmarshalOTelegramChannelInput2ᚖfrontdeskᚋinternalᚋchannelᚐTelegramCredentials(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Telegram = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConnectChannelInput unmarshals raw into the ConnectChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConnectChannelInput(ctx context.Context, raw any) (channel.ConnectInput, error) {
+	var out channel.ConnectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConnectChannelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConversationFilter(ctx context.Context, obj any) (model.ConversationFilter, error) {
 	var it model.ConversationFilter
 	if obj == nil {
@@ -11393,6 +11990,69 @@ func UnmarshalHandoffRoutingInput(ctx context.Context, raw any) (organization.Ha
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputInstagramChannelInput(ctx context.Context, obj any) (channel.InstagramCredentials, error) {
+	var it channel.InstagramCredentials
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"accountId", "accessToken", "appSecret", "verifyToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "accessToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessToken = data
+		case "appSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppSecret = data
+		case "verifyToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifyToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifyToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInstagramChannelInput unmarshals raw into the InstagramChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInstagramChannelInput(ctx context.Context, raw any) (channel.InstagramCredentials, error) {
+	var out channel.InstagramCredentials
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InstagramChannelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInviteUserInput(ctx context.Context, obj any) (model.InviteUserInput, error) {
 	var it model.InviteUserInput
 	if obj == nil {
@@ -11594,6 +12254,69 @@ func (ec *executionContext) unmarshalInputLeadSettingsInput(ctx context.Context,
 func UnmarshalLeadSettingsInput(ctx context.Context, raw any) (lead.Settings, error) {
 	var out lead.Settings
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LeadSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMessengerChannelInput(ctx context.Context, obj any) (channel.MessengerCredentials, error) {
+	var it channel.MessengerCredentials
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"pageId", "pageToken", "appSecret", "verifyToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "pageId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pageId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PageID = data
+		case "pageToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pageToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PageToken = data
+		case "appSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppSecret = data
+		case "verifyToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifyToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifyToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMessengerChannelInput unmarshals raw into the MessengerChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMessengerChannelInput(ctx context.Context, raw any) (channel.MessengerCredentials, error) {
+	var out channel.MessengerCredentials
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MessengerChannelInput", raw, &out)
 	return out, err
 }
 
@@ -11975,6 +12698,48 @@ func UnmarshalSignUpInput(ctx context.Context, raw any) (model.SignUpInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTelegramChannelInput(ctx context.Context, obj any) (channel.TelegramCredentials, error) {
+	var it channel.TelegramCredentials
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"botToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "botToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("botToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BotToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTelegramChannelInput unmarshals raw into the TelegramChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTelegramChannelInput(ctx context.Context, raw any) (channel.TelegramCredentials, error) {
+	var out channel.TelegramCredentials
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TelegramChannelInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, obj any) (lead.UpdateInput, error) {
 	var it lead.UpdateInput
 	if obj == nil {
@@ -12049,6 +12814,76 @@ func (ec *executionContext) unmarshalInputUpdateLeadInput(ctx context.Context, o
 func UnmarshalUpdateLeadInput(ctx context.Context, raw any) (lead.UpdateInput, error) {
 	var out lead.UpdateInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateLeadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWhatsAppChannelInput(ctx context.Context, obj any) (channel.WhatsAppCredentials, error) {
+	var it channel.WhatsAppCredentials
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"phoneNumberId", "wabaId", "accessToken", "appSecret", "verifyToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "phoneNumberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNumberId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneNumberID = data
+		case "wabaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("wabaId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WabaID = data
+		case "accessToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessToken = data
+		case "appSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appSecret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppSecret = data
+		case "verifyToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifyToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifyToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWhatsAppChannelInput unmarshals raw into the WhatsAppChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWhatsAppChannelInput(ctx context.Context, raw any) (channel.WhatsAppCredentials, error) {
+	var out channel.WhatsAppCredentials
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WhatsAppChannelInput", raw, &out)
 	return out, err
 }
 
@@ -12241,27 +13076,63 @@ func (ec *executionContext) _ChannelAccount(ctx context.Context, sel ast.Selecti
 		case "id":
 			out.Values[i] = ec._ChannelAccount_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kind":
 			out.Values[i] = ec._ChannelAccount_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._ChannelAccount_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "publicKey":
 			out.Values[i] = ec._ChannelAccount_publicKey(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ChannelAccount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "externalId":
+			out.Values[i] = ec._ChannelAccount_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "webhookUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChannelAccount_webhookUrl(ctx, field, obj)
+				})
+		case "lastInboundAt":
+			out.Values[i] = ec._ChannelAccount_lastInboundAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastError":
+			out.Values[i] = ec._ChannelAccount_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastErrorAt":
+			out.Values[i] = ec._ChannelAccount_lastErrorAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._ChannelAccount_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ChannelAccount_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13495,6 +14366,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "connectChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_connectChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disconnectChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disconnectChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "login":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_login(ctx, field)
@@ -14722,12 +15614,45 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNChannelStatus2frontdeskᚋinternalᚋchannelᚐStatus(ctx context.Context, v any) (channel.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNChannelStatus2frontdeskᚋinternalᚋchannelᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChannelStatus2frontdeskᚋinternalᚋchannelᚐStatus(ctx context.Context, sel ast.SelectionSet, v channel.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNChannelStatus2frontdeskᚋinternalᚋchannelᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ChannelStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNChannelStatus2frontdeskᚋinternalᚋchannelᚐStatus = map[string]channel.Status{
+		"ACTIVE":       channel.StatusActive,
+		"ERROR":        channel.StatusError,
+		"DISCONNECTED": channel.StatusDisconnected,
+	}
+	marshalNChannelStatus2frontdeskᚋinternalᚋchannelᚐStatus = map[channel.Status]string{
+		channel.StatusActive:       "ACTIVE",
+		channel.StatusError:        "ERROR",
+		channel.StatusDisconnected: "DISCONNECTED",
+	}
+)
+
 func (ec *executionContext) marshalNClassification2ᚖfrontdeskᚋinternalᚋpipelineᚐClassification(ctx context.Context, sel ast.SelectionSet, v *pipeline.Classification) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Classification!")
 		return graphql.Null
 	}
 	return ec._Classification(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNConnectChannelInput2frontdeskᚋinternalᚋchannelᚐConnectInput(ctx context.Context, v any) (channel.ConnectInput, error) {
+	res, err := ec.unmarshalInputConnectChannelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNConversation2ᚖfrontdeskᚋinternalᚋconversationᚐConversation(ctx context.Context, sel ast.SelectionSet, v *conversation.Conversation) graphql.Marshaler {
@@ -16114,6 +17039,14 @@ func (ec *executionContext) marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ct
 	return res
 }
 
+func (ec *executionContext) unmarshalOInstagramChannelInput2ᚖfrontdeskᚋinternalᚋchannelᚐInstagramCredentials(ctx context.Context, v any) (*channel.InstagramCredentials, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputInstagramChannelInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16209,6 +17142,14 @@ func (ec *executionContext) marshalOMessage2ᚖfrontdeskᚋinternalᚋconversati
 		return graphql.Null
 	}
 	return ec._Message(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMessengerChannelInput2ᚖfrontdeskᚋinternalᚋchannelᚐMessengerCredentials(ctx context.Context, v any) (*channel.MessengerCredentials, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMessengerChannelInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOMoney2ᚖfrontdeskᚋinternalᚋorganizationᚐMoney(ctx context.Context, sel ast.SelectionSet, v *organization.Money) graphql.Marshaler {
@@ -16365,6 +17306,14 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalOTelegramChannelInput2ᚖfrontdeskᚋinternalᚋchannelᚐTelegramCredentials(ctx context.Context, v any) (*channel.TelegramCredentials, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTelegramChannelInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -16420,6 +17369,14 @@ func (ec *executionContext) marshalOUser2ᚖfrontdeskᚋinternalᚋorganization�
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOWhatsAppChannelInput2ᚖfrontdeskᚋinternalᚋchannelᚐWhatsAppCredentials(ctx context.Context, v any) (*channel.WhatsAppCredentials, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputWhatsAppChannelInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -262,8 +262,12 @@ func (a *App) Build(ctx context.Context) error {
 	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Pipeline: a.Pipeline, Logger: a.Log}); err != nil {
 		return err
 	}
+	connections, err := channel.NewConnections(a.DB.Bun, a.Secrets, a.Config.BaseURL())
+	if err != nil {
+		return err
+	}
 	a.Endpoint = graph.NewEndpoint(&graph.Resolver{
-		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), ConvSvc: a.Conversations, Hub: a.Hub, Pipeline: a.Pipeline,
+		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), Connections: connections, ConvSvc: a.Conversations, Hub: a.Hub, Pipeline: a.Pipeline,
 		LeadSvc:      lead.NewService(a.DB.Bun),
 		MetricsSvc:   metrics.NewService(a.DB.Bun),
 		EventLoaders: graph.NewEventLoaders(ctx, a.DB.Bun),

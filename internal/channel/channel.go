@@ -42,18 +42,27 @@ type Account struct {
 	Name           string          `bun:"name"`
 	PublicKey      *string         `bun:"public_key"`
 	Settings       json.RawMessage `bun:"settings,type:jsonb"`
-	Status         string          `bun:"status"`
-	CreatedAt      time.Time       `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	Status         Status          `bun:"status"`
+	// ExternalID is the platform's id of the account: WhatsApp phone
+	// number id, page id, Instagram account id, Telegram bot id.
+	ExternalID *string `bun:"external_id"`
+	// LastInboundAt is when its last webhook was accepted; LastError and
+	// LastErrorAt tell its latest failure (delivery or webhook).
+	LastInboundAt *time.Time `bun:"last_inbound_at"`
+	LastError     *string    `bun:"last_error"`
+	LastErrorAt   *time.Time `bun:"last_error_at"`
+	CreatedAt     time.Time  `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	UpdatedAt     time.Time  `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
 }
 
 // Create inserts an account; a web chat account gets a fresh public key.
 func Create(ctx context.Context, db bun.IDB, orgID uuid.UUID, kind Kind, name string) (*Account, error) {
-	a := &Account{ID: uuid.Must(uuid.NewV7()), OrganizationID: orgID, Kind: kind, Name: name, Settings: json.RawMessage(`{}`), Status: "ACTIVE"}
+	a := &Account{ID: uuid.Must(uuid.NewV7()), OrganizationID: orgID, Kind: kind, Name: name, Settings: json.RawMessage(`{}`), Status: StatusActive}
 	if kind == WebChat {
 		k := "wc_" + rand.Text()
 		a.PublicKey = &k
 	}
-	if _, err := db.NewInsert().Model(a).Returning("created_at").Exec(ctx); err != nil {
+	if _, err := db.NewInsert().Model(a).Returning("created_at, updated_at").Exec(ctx); err != nil {
 		return nil, fmt.Errorf("insert channel account: %w", err)
 	}
 	return a, nil

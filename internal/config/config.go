@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -152,6 +153,23 @@ func Default() Config {
 	}
 }
 
+// BaseURL is the deployment's public base URL: FRONTDESK_PUBLIC_URL, or
+// http://<listen address> with a wildcard host shown as localhost.
+// Webhook URLs given to platforms are built on it.
+func (c Config) BaseURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "http://" + c.Addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 // Load reads the process environment.
 func Load() (Config, error) { return LoadFrom(os.LookupEnv) }
 
@@ -222,6 +240,11 @@ func (c Config) Validate() error {
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if c.Env != EnvDevelopment && c.Env != EnvProduction {
 		add("FRONTDESK_ENV: want %q or %q, got %q", EnvDevelopment, EnvProduction, c.Env)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("FRONTDESK_PUBLIC_URL: want an absolute http(s) URL like https://frontdesk.example.com")
+		}
 	}
 	if c.Addr == "" {
 		add("FRONTDESK_ADDR: must not be empty")

@@ -1,0 +1,336 @@
+package channel
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+
+	"frontdesk/internal/apperror"
+	"frontdesk/internal/auth"
+	"frontdesk/internal/secretbox"
+)
+
+// Status is an account's state; the values are the GraphQL enum's.
+type Status string
+
+// Account statuses.
+const (
+	StatusActive       Status = "ACTIVE"
+	StatusError        Status = "ERROR"
+	StatusDisconnected Status = "DISCONNECTED"
+)
+
+// WhatsAppCredentials connect a WhatsApp Business Cloud API number.
+type WhatsAppCredentials struct {
+	PhoneNumberID string `json:"phoneNumberId"`
+	WabaID        string `json:"wabaId"`
+	AccessToken   string `json:"accessToken"`
+	AppSecret     string `json:"appSecret"`
+	VerifyToken   string `json:"verifyToken"`
+}
+
+// MessengerCredentials connect a Facebook page.
+type MessengerCredentials struct {
+	PageID      string `json:"pageId"`
+	PageToken   string `json:"pageToken"`
+	AppSecret   string `json:"appSecret"`
+	VerifyToken string `json:"verifyToken"`
+}
+
+// InstagramCredentials connect an Instagram professional account.
+type InstagramCredentials struct {
+	AccountID   string `json:"accountId"`
+	AccessToken string `json:"accessToken"`
+	AppSecret   string `json:"appSecret"`
+	VerifyToken string `json:"verifyToken"`
+}
+
+// TelegramCredentials connect a bot. WebhookSecret is Frontdesk's own: it
+// is generated on connect, given to Telegram with setWebhook, and checked
+// on every update (X-Telegram-Bot-Api-Secret-Token).
+type TelegramCredentials struct {
+	BotToken      string `json:"botToken"`
+	WebhookSecret string `json:"webhookSecret,omitempty"`
+}
+
+// ConnectInput is connectChannel's and updateChannel's input: the kind, a
+// name, and exactly the credentials of that kind (none for a web chat).
+type ConnectInput struct {
+	Kind      Kind
+	Name      string
+	WhatsApp  *WhatsAppCredentials
+	Messenger *MessengerCredentials
+	Instagram *InstagramCredentials
+	Telegram  *TelegramCredentials
+}
+
+var (
+	numericID     = regexp.MustCompile(`^[0-9]{1,30}$`)
+	telegramToken = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$`)
+	verifyTokenRe = regexp.MustCompile(`^[\x21-\x7e]{8,200}$`)
+)
+
+// secretField checks a token or secret: printable, no spaces, bounded.
+func secretField(field, v string, min int) error {
+	if len(v) < min || len(v) > 1000 || strings.ContainsAny(v, " \t\r\n") || !utf8.ValidString(v) {
+		return apperror.Invalid(field, "%d to 1000 characters without spaces", min)
+	}
+	return nil
+}
+
+// validate checks in and returns the credentials to seal and the
+// platform's id of the account.
+func (in *ConnectInput) validate() (creds any, externalID string, err error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 100 {
+		return nil, "", apperror.Invalid("name", "1 to 100 characters")
+	}
+	given := 0
+	for _, set := range []bool{in.WhatsApp != nil, in.Messenger != nil, in.Instagram != nil, in.Telegram != nil} {
+		if set {
+			given++
+		}
+	}
+	want := map[Kind]bool{WhatsApp: in.WhatsApp != nil, Messenger: in.Messenger != nil, Instagram: in.Instagram != nil, Telegram: in.Telegram != nil}
+	switch in.Kind {
+	case WebChat:
+		if given != 0 {
+			return nil, "", apperror.Invalid("kind", "a web chat takes no platform credentials")
+		}
+		return nil, "", nil
+	case WhatsApp, Messenger, Instagram, Telegram:
+		if given != 1 || !want[in.Kind] {
+			return nil, "", apperror.Invalid(strings.ToLower(string(in.Kind)), "give exactly the %s credentials", strings.ToLower(string(in.Kind)))
+		}
+	default:
+		return nil, "", apperror.Invalid("kind", "channels of kind %s cannot be connected", in.Kind)
+	}
+	check := func(errs ...error) error { return errors.Join(errs...) }
+	switch in.Kind {
+	case WhatsApp:
+		c := in.WhatsApp
+		if !numericID.MatchString(c.PhoneNumberID) {
+			return nil, "", apperror.Invalid("whatsapp.phoneNumberId", "the numeric phone number id from WhatsApp Manager")
+		}
+		if !numericID.MatchString(c.WabaID) {
+			return nil, "", apperror.Invalid("whatsapp.wabaId", "the numeric WhatsApp Business Account id")
+		}
+		if err := check(secretField("whatsapp.accessToken", c.AccessToken, 20), secretField("whatsapp.appSecret", c.AppSecret, 16)); err != nil {
+			return nil, "", err
+		}
+		if !verifyTokenRe.MatchString(c.VerifyToken) {
+			return nil, "", apperror.Invalid("whatsapp.verifyToken", "8 to 200 printable characters without spaces")
+		}
+		return c, c.PhoneNumberID, nil
+	case Messenger:
+		c := in.Messenger
+		if !numericID.MatchString(c.PageID) {
+			return nil, "", apperror.Invalid("messenger.pageId", "the numeric Facebook page id")
+		}
+		if err := check(secretField("messenger.pageToken", c.PageToken, 20), secretField("messenger.appSecret", c.AppSecret, 16)); err != nil {
+			return nil, "", err
+		}
+		if !verifyTokenRe.MatchString(c.VerifyToken) {
+			return nil, "", apperror.Invalid("messenger.verifyToken", "8 to 200 printable characters without spaces")
+		}
+		return c, c.PageID, nil
+	case Instagram:
+		c := in.Instagram
+		if !numericID.MatchString(c.AccountID) {
+			return nil, "", apperror.Invalid("instagram.accountId", "the numeric Instagram professional account id")
+		}
+		if err := check(secretField("instagram.accessToken", c.AccessToken, 20), secretField("instagram.appSecret", c.AppSecret, 16)); err != nil {
+			return nil, "", err
+		}
+		if !verifyTokenRe.MatchString(c.VerifyToken) {
+			return nil, "", apperror.Invalid("instagram.verifyToken", "8 to 200 printable characters without spaces")
+		}
+		return c, c.AccountID, nil
+	default: // Telegram
+		c := in.Telegram
+		if !telegramToken.MatchString(c.BotToken) {
+			return nil, "", apperror.Invalid("telegram.botToken", "a bot token as BotFather gives it: <bot id>:<secret>")
+		}
+		// The bot's id is the token's prefix; the webhook secret is ours.
+		bot := c.BotToken[:strings.IndexByte(c.BotToken, ':')]
+		return &TelegramCredentials{BotToken: c.BotToken, WebhookSecret: newWebhookSecret()}, bot, nil
+	}
+}
+
+// newWebhookSecret is a secret_token for Telegram's setWebhook: 1–256
+// characters of A-Z a-z 0-9 _ -.
+func newWebhookSecret() string {
+	return strings.NewReplacer("+", "-", "/", "_").Replace(rand.Text() + rand.Text())
+}
+
+// Connections connects, updates and disconnects channel accounts.
+type Connections struct {
+	db *bun.DB
+	// box seals credentials; they are never returned by any query.
+	box *secretbox.Box
+	// publicURL is where platforms reach this deployment (webhook URLs).
+	publicURL *url.URL
+	now       func() time.Time
+}
+
+// NewConnections returns the service; publicURL is the deployment's
+// public base URL (FRONTDESK_PUBLIC_URL).
+func NewConnections(db *bun.DB, box *secretbox.Box, publicURL string) (*Connections, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("public URL %q: want an absolute http(s) URL", publicURL)
+	}
+	return &Connections{db: db, box: box, publicURL: u, now: time.Now}, nil
+}
+
+// WebhookURL is where the platform of a must deliver its webhooks; empty
+// for kinds without webhooks.
+func (c *Connections) WebhookURL(a *Account) string {
+	switch a.Kind {
+	case WhatsApp, Messenger, Instagram, Telegram:
+		return c.publicURL.JoinPath("webhooks", strings.ToLower(string(a.Kind)), a.ID.String()).String()
+	}
+	return ""
+}
+
+// Connect creates a channel account with its sealed credentials; admins
+// only.
+func (c *Connections) Connect(ctx context.Context, in ConnectInput) (*Account, error) {
+	p, err := auth.Require(ctx, auth.Admins...)
+	if err != nil {
+		return nil, err
+	}
+	creds, externalID, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	var a *Account
+	err = c.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		a, err = Create(ctx, tx, p.OrgID, in.Kind, in.Name)
+		if err != nil {
+			return err
+		}
+		return c.attach(ctx, tx, a, creds, externalID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Update replaces an account's name and credentials; its kind cannot
+// change. A disconnected account is connected again.
+func (c *Connections) Update(ctx context.Context, id uuid.UUID, in ConnectInput) (*Account, error) {
+	p, err := auth.Require(ctx, auth.Admins...)
+	if err != nil {
+		return nil, err
+	}
+	creds, externalID, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	var a *Account
+	err = c.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if a, err = lockAccount(ctx, tx, p.OrgID, id); err != nil {
+			return err
+		}
+		if a.Kind != in.Kind {
+			return apperror.Invalid("kind", "an account of kind %s stays %s; connect a new one instead", a.Kind, a.Kind)
+		}
+		a.Name = in.Name
+		if _, err := tx.NewUpdate().Model(a).Set("name = ?", a.Name).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("rename channel account: %w", err)
+		}
+		return c.attach(ctx, tx, a, creds, externalID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Disconnect stops an account: its webhooks are refused, nothing is sent
+// through it, and its credentials are erased. Its conversations stay.
+func (c *Connections) Disconnect(ctx context.Context, id uuid.UUID) (*Account, error) {
+	p, err := auth.Require(ctx, auth.Admins...)
+	if err != nil {
+		return nil, err
+	}
+	var a *Account
+	err = c.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if a, err = lockAccount(ctx, tx, p.OrgID, id); err != nil {
+			return err
+		}
+		if a.Kind == Staff {
+			return apperror.Invalid("id", "the staff chat cannot be disconnected")
+		}
+		a.Status, a.UpdatedAt = StatusDisconnected, c.now()
+		_, err = tx.NewUpdate().Model(a).Column("status", "updated_at").Set("credentials = NULL").WherePK().Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("disconnect channel account: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// attach stores the platform id and sealed credentials and marks the
+// account active, clearing an earlier error.
+func (c *Connections) attach(ctx context.Context, tx bun.Tx, a *Account, creds any, externalID string) error {
+	a.Status, a.UpdatedAt, a.LastError, a.LastErrorAt = StatusActive, c.now(), nil, nil
+	if externalID != "" {
+		a.ExternalID = &externalID
+	}
+	_, err := tx.NewUpdate().Model(a).Column("status", "updated_at", "external_id", "last_error", "last_error_at").WherePK().Exec(ctx)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return apperror.New(apperror.Conflict, "this %s account is already connected to an organisation", strings.ToLower(string(a.Kind)))
+		}
+		return fmt.Errorf("connect channel account: %w", err)
+	}
+	if creds == nil {
+		return nil
+	}
+	return SaveCredentials(ctx, tx, c.box, a.OrganizationID, a.ID, creds)
+}
+
+func lockAccount(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Account, error) {
+	a := new(Account)
+	err := tx.NewSelect().Model(a).Where("organization_id = ? AND id = ?", orgID, id).For("UPDATE").Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperror.NotFoundf("channel account not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load channel account: %w", err)
+	}
+	return a, nil
+}
+
+// Credentials opens an account's credentials into dst (adapters and
+// webhook handlers use it; the API never returns them).
+func (c *Connections) Credentials(ctx context.Context, a *Account, dst any) error {
+	return LoadCredentials(ctx, c.db, c.box, a.OrganizationID, a.ID, dst)
+}
+
+// isUniqueViolation reports a unique_violation (23505).
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
