@@ -211,6 +211,16 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 // Time returns the timestamp; zero when the field was absent.
 func (t flexTime) Time() time.Time { return time.Time(t) }
 
+// typeName is the name an Unsupported event carries: the platform's own,
+// or "unknown" when it gave an empty one, so the event still says
+// something.
+func typeName(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
 // truncateForLog keeps attacker-controlled strings short in error texts.
 func truncateForLog(s string) string {
 	const max = 64

@@ -153,7 +153,7 @@ func parseMessagingItem(p wire.Platform, e envelopeEntry, raw json.RawMessage, f
 		ev.ExternalID = it.MessageEdit.MID + ":edit:" + strconv.Itoa(it.MessageEdit.NumEdit)
 	default:
 		ev.Kind = wire.Unsupported
-		ev.Unsupported = unknownItemName(raw, field)
+		ev.Unsupported = typeName(unknownItemName(raw, field))
 	}
 	return ev, nil
 }

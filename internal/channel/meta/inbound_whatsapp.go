@@ -132,7 +132,7 @@ func parseWhatsAppEntry(e envelopeEntry) ([]wire.Event, error) {
 				Kind:        wire.Unsupported,
 				AccountID:   string(e.ID),
 				At:          e.Time.Time(),
-				Unsupported: ch.Field,
+				Unsupported: typeName(ch.Field),
 			})
 			continue
 		}
@@ -234,7 +234,7 @@ func (v *waValue) message(account string, m waMessage) wire.Event {
 	}
 	unsupported := func(name string) wire.Event {
 		ev.Kind = wire.Unsupported
-		ev.Unsupported = name
+		ev.Unsupported = typeName(name)
 		return ev
 	}
 	switch m.Type {
