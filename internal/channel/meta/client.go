@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,10 +75,9 @@ func (c WhatsAppCredentials) sender() (string, string)  { return c.PhoneNumberID
 func (c MessengerCredentials) sender() (string, string) { return c.PageID, c.PageToken }
 func (c InstagramCredentials) sender() (string, string) { return c.AccountID, c.AccessToken }
 
-// ErrInvalidOutbound wraps an Outbound this adapter refuses before calling
-// Meta (no recipient, nothing to send, a template outside WhatsApp,
-// media): final, retrying cannot help.
-var ErrInvalidOutbound = errors.New("outbound message cannot be sent as given")
+// ErrInvalidOutbound is wire.ErrInvalidOutbound: an Outbound this adapter
+// refuses before calling Meta. It is final; retrying cannot help.
+var ErrInvalidOutbound = wire.ErrInvalidOutbound
 
 // Send delivers out, as several messages when its text is over the
 // platform's limit, and returns the platform's ids in order. A failure
