@@ -30,6 +30,7 @@ import (
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/database"
 	"frontdesk/internal/eager"
+	"frontdesk/internal/intake"
 	"frontdesk/internal/lead"
 	"frontdesk/internal/llm"
 	"frontdesk/internal/logging"
@@ -281,6 +282,7 @@ func (a *App) Build(ctx context.Context) error {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", a.Endpoint)
+	mux.Handle("/webhooks/", intake.New(a.DB.Bun, connections, a.Conversations, a.Log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	a.Handler = logging.Middleware(a.Log, mux)

@@ -88,6 +88,21 @@ func ByIDs(ctx context.Context, db bun.IDB, orgID uuid.UUID, ids []uuid.UUID) ([
 	return out, nil
 }
 
+// ByID finds an account by id in any organisation: webhook endpoints name
+// their account in the path, and the caller must then authenticate the
+// request with that account's own secret.
+func ByID(ctx context.Context, db bun.IDB, id uuid.UUID) (*Account, error) {
+	a := new(Account)
+	err := db.NewSelect().Model(a).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperror.NotFoundf("channel account not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find channel account: %w", err)
+	}
+	return a, nil
+}
+
 // ByPublicKey finds an active web chat account by its widget key. Public
 // keys are global, so this is the one lookup not scoped by organisation.
 func ByPublicKey(ctx context.Context, db bun.IDB, key string) (*Account, error) {

@@ -222,6 +222,19 @@ func (s *Service) ensureStaffConversation(ctx context.Context, p *auth.Principal
 // receive stores an inbound message, updates the conversation (reopening
 // it when closed) and appends the events, in one transaction.
 func (s *Service) receive(ctx context.Context, orgID, conversationID uuid.UUID, msg *Message) error {
+	_, err := s.receiveWith(ctx, orgID, msg, func(ctx context.Context, tx bun.Tx) (*Conversation, error) {
+		return lockConversation(ctx, tx, orgID, conversationID)
+	})
+	return err
+}
+
+// receiveWith stores msg in the conversation that find returns (locked,
+// in the same transaction) together with its processing job, updates the
+// conversation and appends the events, then starts the eager run. find
+// returning a nil conversation means there is nothing to store (a
+// duplicate), and receiveWith reports stored = false.
+func (s *Service) receiveWith(ctx context.Context, orgID uuid.UUID, msg *Message,
+	find func(ctx context.Context, tx bun.Tx) (*Conversation, error)) (stored bool, err error) {
 	args := jobs.ProcessMessageArgs{OrganizationID: orgID, MessageID: msg.ID}
 	var opts *river.InsertOpts
 	eager := s.eager != nil && s.eager.Reserve()
@@ -229,9 +242,9 @@ func (s *Service) receive(ctx context.Context, orgID, conversationID uuid.UUID, 
 		opts = &river.InsertOpts{ScheduledAt: s.eager.ScheduleAt()}
 	}
 	var jobID int64
-	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		conv, err := lockConversation(ctx, tx, orgID, conversationID)
-		if err != nil {
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		conv, err := find(ctx, tx)
+		if err != nil || conv == nil {
 			return err
 		}
 		msg.OrganizationID, msg.ConversationID = orgID, conv.ID
@@ -261,16 +274,17 @@ func (s *Service) receive(ctx context.Context, orgID, conversationID uuid.UUID, 
 		if err != nil {
 			return fmt.Errorf("update conversation: %w", err)
 		}
+		stored = true
 		return eventlog.Append(ctx, tx, events...)
 	})
 	switch {
 	case !eager:
-	case err != nil:
+	case err != nil || !stored:
 		s.eager.Release()
 	default:
 		s.eager.Run(args, jobID)
 	}
-	return err
+	return stored, err
 }
 
 // SendAgentMessage stores a team member's reply. A human reply takes the

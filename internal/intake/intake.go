@@ -1,0 +1,257 @@
+// Package intake is the platforms' way in: one webhook endpoint per
+// channel account, /webhooks/<platform>/<account id>. A request is
+// authenticated (Meta's X-Hub-Signature-256 over the raw body, Telegram's
+// secret token) before anything is parsed, normalised by the platform's
+// adapter, and each customer message is stored with its processing job in
+// one transaction (conversation.ReceiveFromChannel); then the platform gets
+// its 200 at once and the work happens after. Redeliveries are recognised
+// by the platform's message id and have no second effect.
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"frontdesk/internal/channel"
+	"frontdesk/internal/channel/meta"
+	"frontdesk/internal/channel/telegram"
+	"frontdesk/internal/channel/wire"
+	"frontdesk/internal/conversation"
+)
+
+// MaxBody is the largest webhook body accepted: WhatsApp's payloads go up
+// to 3 MB.
+const MaxBody = 3 << 20
+
+// Handler serves the webhook endpoints.
+type Handler struct {
+	db    *bun.DB
+	conns *channel.Connections
+	convs *conversation.Service
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// New returns the webhook handler; mount it at /webhooks/.
+func New(db *bun.DB, conns *channel.Connections, convs *conversation.Service, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{db: db, conns: conns, convs: convs, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /webhooks/{platform}/{id}", h.handshake)
+	h.mux.HandleFunc("POST /webhooks/{platform}/{id}", h.receive)
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// account finds the active account the path names, of the path's kind.
+func (h *Handler) account(r *http.Request) (*channel.Account, bool) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return nil, false
+	}
+	kind := channel.Kind(strings.ToUpper(r.PathValue("platform")))
+	a, err := channel.ByID(r.Context(), h.db, id)
+	if err != nil || a.Kind != kind || a.Status == channel.StatusDisconnected {
+		return nil, false
+	}
+	return a, true
+}
+
+// handshake answers Meta's subscription check with hub.challenge.
+func (h *Handler) handshake(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.account(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	token, err := h.verifyToken(r.Context(), a)
+	if err != nil {
+		h.fail(w, r, a, http.StatusNotFound, err)
+		return
+	}
+	challenge, err := meta.Handshake(r.URL.Query(), token)
+	if err != nil {
+		http.Error(w, "subscription refused", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, challenge)
+}
+
+func (h *Handler) verifyToken(ctx context.Context, a *channel.Account) (string, error) {
+	switch a.Kind {
+	case channel.WhatsApp:
+		var c channel.WhatsAppCredentials
+		err := h.conns.Credentials(ctx, a, &c)
+		return c.VerifyToken, err
+	case channel.Messenger:
+		var c channel.MessengerCredentials
+		err := h.conns.Credentials(ctx, a, &c)
+		return c.VerifyToken, err
+	case channel.Instagram:
+		var c channel.InstagramCredentials
+		err := h.conns.Credentials(ctx, a, &c)
+		return c.VerifyToken, err
+	}
+	return "", fmt.Errorf("%s has no subscription handshake", a.Kind)
+}
+
+// receive authenticates, parses and stores one webhook delivery.
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.account(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	events, err := h.authenticateAndParse(r.Context(), a, r.Header, body)
+	switch {
+	case errors.Is(err, wire.ErrBadSignature):
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	case errors.Is(err, wire.ErrMalformed):
+		// Signed by the platform yet unreadable: a retry brings the same
+		// bytes, so acknowledge it and let admins see it on the account.
+		h.log.WarnContext(r.Context(), "unreadable webhook", slog.String("account_id", a.ID.String()), slog.Any("error", err))
+		h.recordError(r.Context(), a, err)
+		w.WriteHeader(http.StatusOK)
+		return
+	case err != nil:
+		h.fail(w, r, a, http.StatusInternalServerError, err)
+		return
+	}
+	for _, e := range events {
+		if err := h.store(r.Context(), a, e); err != nil {
+			// Not acknowledged: the platform redelivers, and what was
+			// stored already is recognised then.
+			h.fail(w, r, a, http.StatusInternalServerError, err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// authenticateAndParse checks the request's signature or secret token on
+// the raw body, then parses it.
+func (h *Handler) authenticateAndParse(ctx context.Context, a *channel.Account, hdr http.Header, body []byte) ([]wire.Event, error) {
+	var secret string
+	switch a.Kind {
+	case channel.Telegram:
+		var c channel.TelegramCredentials
+		if err := h.conns.Credentials(ctx, a, &c); err != nil {
+			return nil, err
+		}
+		if err := telegram.VerifySecret(c.WebhookSecret, hdr.Get(telegram.SecretHeader)); err != nil {
+			return nil, err
+		}
+		e, err := telegram.Parse(body)
+		if err != nil {
+			return nil, err
+		}
+		return []wire.Event{e}, nil
+	case channel.WhatsApp:
+		var c channel.WhatsAppCredentials
+		if err := h.conns.Credentials(ctx, a, &c); err != nil {
+			return nil, err
+		}
+		secret = c.AppSecret
+	case channel.Messenger:
+		var c channel.MessengerCredentials
+		if err := h.conns.Credentials(ctx, a, &c); err != nil {
+			return nil, err
+		}
+		secret = c.AppSecret
+	case channel.Instagram:
+		var c channel.InstagramCredentials
+		if err := h.conns.Credentials(ctx, a, &c); err != nil {
+			return nil, err
+		}
+		secret = c.AppSecret
+	default:
+		return nil, fmt.Errorf("%s takes no webhooks: %w", a.Kind, wire.ErrBadSignature)
+	}
+	if err := meta.VerifySignature(secret, body, hdr.Get("X-Hub-Signature-256")); err != nil {
+		return nil, err
+	}
+	return meta.Parse(body)
+}
+
+// store acts on one event. Customer messages go to the pipeline.
+func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) error {
+	if e.AccountID != "" && a.ExternalID != nil && e.AccountID != *a.ExternalID {
+		// Meta delivers every number or page of an app to each callback
+		// URL of that app: this one belongs to another account.
+		h.log.InfoContext(ctx, "webhook event for another account", slog.String("account_id", a.ID.String()),
+			slog.String("addressed_to", e.AccountID), slog.String("external_id", e.ExternalID))
+		return nil
+	}
+	if e.Kind != wire.Message {
+		h.log.InfoContext(ctx, "webhook event not acted on yet", slog.String("account_id", a.ID.String()),
+			slog.String("kind", string(e.Kind)), slog.String("type", e.Unsupported), slog.String("external_id", e.ExternalID))
+		return nil
+	}
+	var atts []conversation.Attachment
+	for _, m := range e.Media {
+		atts = append(atts, attachment(m))
+	}
+	_, _, err := h.convs.ReceiveFromChannel(ctx, conversation.ChannelMessage{
+		Account: a, SenderID: e.Sender.ID, SenderName: e.Sender.Name, Phone: e.Sender.Phone, Language: e.Sender.Language,
+		ExternalID: e.ExternalID, Text: e.Text, Payload: e.Payload, Attachments: atts,
+	})
+	return err
+}
+
+// attachment records a media reference; the file itself is fetched later.
+// A platform media id (WhatsApp, Telegram) is kept as media-id:<id> until
+// it is resolved to a URL.
+func attachment(m wire.Media) conversation.Attachment {
+	ref := m.URL
+	if ref == "" {
+		ref = "media-id:" + m.ID
+	}
+	name := m.Caption
+	if name == "" {
+		name = m.PlatformType
+	}
+	return conversation.Attachment{URL: ref, MimeType: m.MIMEType, Name: name}
+}
+
+// fail answers with status and records the error on the account.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a *channel.Account, status int, err error) {
+	h.log.ErrorContext(r.Context(), "webhook failed", slog.String("account_id", a.ID.String()), slog.Any("error", err))
+	h.recordError(r.Context(), a, err)
+	http.Error(w, http.StatusText(status), status)
+}
+
+func (h *Handler) recordError(ctx context.Context, a *channel.Account, err error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	msg := err.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	if _, err := h.db.NewUpdate().Model((*channel.Account)(nil)).Set("last_error = ?, last_error_at = now()", "webhook: "+msg).
+		Where("id = ?", a.ID).Exec(ctx); err != nil {
+		h.log.WarnContext(ctx, "record webhook error", slog.Any("error", err))
+	}
+}

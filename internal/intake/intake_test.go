@@ -1,0 +1,224 @@
+package intake_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"frontdesk/internal/apptest"
+	"frontdesk/internal/channel"
+)
+
+// Fixtures are the adapters' byte-exact copies of shared/fixtures/channels.
+const (
+	metaFixtures     = "../channel/meta/testdata"
+	telegramFixtures = "../channel/telegram/testdata"
+	appSecret        = "test_app_secret_do_not_use" // the signature vectors' secret
+	verifyToken      = "test-verify-token"
+)
+
+type harness struct {
+	s   *apptest.Server
+	org *apptest.Org
+	// url and id of each connected account, by kind.
+	url map[string]string
+	id  map[string]string
+}
+
+func setup(t *testing.T) *harness {
+	t.Helper()
+	s := apptest.Start(t)
+	h := &harness{s: s, org: s.SignUp("Channels"), url: map[string]string{}, id: map[string]string{}}
+	for kind, creds := range map[string]map[string]any{
+		"WHATSAPP": {"phoneNumberId": "109876543210987", "wabaId": "102938475610293", "accessToken": "EAAG-test-access-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
+		"MESSENGER": {"pageId": "100200300400500", "pageToken": "EAAG-test-page-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
+		"INSTAGRAM": {"accountId": "17841400000000001", "accessToken": "IGQV-test-access-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
+		"TELEGRAM":  {"botToken": "7123456789:AAH-telegram-test-token-0123456789"},
+	} {
+		var out struct {
+			ConnectChannel struct{ ID, WebhookURL string }
+		}
+		s.MustDo(h.org.OwnerToken, `mutation($i: ConnectChannelInput!) { connectChannel(input: $i) { id webhookUrl } }`,
+			map[string]any{"i": map[string]any{"kind": kind, "name": kind, strings.ToLower(kind): creds}}, &out)
+		h.id[kind] = out.ConnectChannel.ID
+		// The webhook URL is absolute on the public base URL; the test
+		// server listens elsewhere.
+		path := out.ConnectChannel.WebhookURL[strings.Index(out.ConnectChannel.WebhookURL, "/webhooks/"):]
+		h.url[kind] = strings.TrimSuffix(s.URL, "/graphql") + path
+	}
+	return h
+}
+
+// telegramSecret opens the webhook secret Frontdesk generated for the bot.
+func (h *harness) telegramSecret(t *testing.T) string {
+	t.Helper()
+	var c channel.TelegramCredentials
+	require.NoError(t, channel.LoadCredentials(context.Background(), h.s.App.DB.Bun, h.s.App.Secrets,
+		uuid.MustParse(h.org.ID), uuid.MustParse(h.id["TELEGRAM"]), &c))
+	require.NotEmpty(t, c.WebhookSecret)
+	return c.WebhookSecret
+}
+
+func post(t *testing.T, url string, body []byte, header map[string]string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func (h *harness) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, h.s.App.DB.SQL.QueryRow(query, args...).Scan(&n))
+	return n
+}
+
+type vector struct {
+	File      string `json:"file"`
+	Signature string `json:"X-Hub-Signature-256"`
+}
+
+func vectors(t *testing.T) []vector {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(metaFixtures, "meta-common", "signature_vectors.json"))
+	require.NoError(t, err)
+	var v struct{ Vectors []vector }
+	require.NoError(t, json.Unmarshal(b, &v))
+	require.NotEmpty(t, v.Vectors)
+	return v.Vectors
+}
+
+// Every Meta fixture is accepted with its signature vector; with one byte
+// changed it is refused with 401 and nothing is stored.
+func TestMetaFixturesAreAuthenticated(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	for _, v := range vectors(t) {
+		body, err := os.ReadFile(filepath.Join(metaFixtures, v.File))
+		require.NoError(t, err)
+		kind := strings.ToUpper(strings.Split(v.File, "/")[0])
+		before := h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN'`)
+		for i := range body {
+			if i%7 != 0 && i != len(body)-1 { // every 7th byte and the last: enough to cover every part
+				continue
+			}
+			tampered := bytes.Clone(body)
+			tampered[i] ^= 0x01
+			require.Equal(t, http.StatusUnauthorized, post(t, h.url[kind], tampered, map[string]string{"X-Hub-Signature-256": v.Signature}), "%s byte %d", v.File, i)
+		}
+		require.Equal(t, http.StatusUnauthorized, post(t, h.url[kind], body, nil), "%s without a signature", v.File)
+		require.Equal(t, before, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN'`), "%s: a refused request stored something", v.File)
+		require.Equal(t, http.StatusOK, post(t, h.url[kind], body, map[string]string{"X-Hub-Signature-256": v.Signature}), v.File)
+	}
+	// The customer messages among them are stored once each, on the right
+	// accounts, with the sender as a contact identity.
+	require.Equal(t, 4, h.count(t, `SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.channel_account_id = $1 AND m.direction = 'IN'`, h.id["WHATSAPP"]))
+	require.Equal(t, 4, h.count(t, `SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.channel_account_id = $1 AND m.direction = 'IN'`, h.id["MESSENGER"]))
+	require.Equal(t, 3, h.count(t, `SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.channel_account_id = $1 AND m.direction = 'IN'`, h.id["INSTAGRAM"]))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM contact_identities WHERE channel_account_id = $1`, h.id["WHATSAPP"]))
+	var text, payload string
+	require.NoError(t, h.s.App.DB.SQL.QueryRow(`SELECT m.text, m.payload FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE c.channel_account_id = $1 AND m.payload <> '' ORDER BY m.id LIMIT 1`, h.id["WHATSAPP"]).Scan(&text, &payload))
+	require.NotEmpty(t, payload, "a pressed button arrives as payload")
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM channel_accounts WHERE id = $1 AND last_inbound_at IS NOT NULL`, h.id["WHATSAPP"]))
+	h.s.WaitProcessed()
+}
+
+// Meta's subscription handshake echoes hub.challenge for the configured
+// token only.
+func TestMetaHandshake(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := get(h.url["WHATSAPP"] + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=" + verifyToken)
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "1158201444", body)
+	code, _ = get(h.url["MESSENGER"] + "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=wrong-token")
+	require.Equal(t, http.StatusForbidden, code)
+	code, _ = get(h.url["TELEGRAM"] + "?hub.mode=subscribe&hub.challenge=1&hub.verify_token=" + verifyToken)
+	require.Equal(t, http.StatusNotFound, code)
+}
+
+// Telegram updates need the generated secret token; with it, a
+// redelivered update (three times, also concurrently) is stored once.
+func TestTelegramSecretAndRedelivery(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	secret := h.telegramSecret(t)
+	for _, f := range []string{"update_text.json", "update_command_start.json", "update_photo.json", "update_callback_query.json"} {
+		body, err := os.ReadFile(filepath.Join(telegramFixtures, f))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusUnauthorized, post(t, h.url["TELEGRAM"], body, nil), f)
+		require.Equal(t, http.StatusUnauthorized, post(t, h.url["TELEGRAM"], body, map[string]string{"X-Telegram-Bot-Api-Secret-Token": secret + "x"}), f)
+		require.Zero(t, h.count(t, `SELECT count(*) FROM messages WHERE external_id IS NOT NULL`), f)
+	}
+	body, err := os.ReadFile(filepath.Join(telegramFixtures, "update_text.json"))
+	require.NoError(t, err)
+	hdr := map[string]string{"X-Telegram-Bot-Api-Secret-Token": secret}
+	var wg sync.WaitGroup
+	codes := make([]int, 3)
+	for i := range codes {
+		wg.Add(1)
+		go func() { defer wg.Done(); codes[i] = post(t, h.url["TELEGRAM"], body, hdr) }()
+	}
+	wg.Wait()
+	require.Equal(t, http.StatusOK, post(t, h.url["TELEGRAM"], body, hdr))
+	require.Equal(t, []int{200, 200, 200}, codes)
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN' AND external_id IS NOT NULL`))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM conversations WHERE channel_account_id = $1`, h.id["TELEGRAM"]))
+
+	// The other updates of the same user land in the same conversation.
+	for _, f := range []string{"update_command_start.json", "update_photo.json", "update_callback_query.json"} {
+		body, err := os.ReadFile(filepath.Join(telegramFixtures, f))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, post(t, h.url["TELEGRAM"], body, hdr), f)
+	}
+	require.Equal(t, 4, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN' AND external_id IS NOT NULL`))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM conversations WHERE channel_account_id = $1`, h.id["TELEGRAM"]))
+	h.s.WaitProcessed()
+}
+
+// Requests for unknown, mismatched or disconnected accounts get 404;
+// oversized bodies 413; unreadable but authentic bodies are acknowledged
+// and shown on the account.
+func TestWebhookRefusals(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	base := strings.TrimSuffix(h.s.URL, "/graphql")
+	require.Equal(t, http.StatusNotFound, post(t, base+"/webhooks/telegram/not-a-uuid", []byte(`{}`), nil))
+	require.Equal(t, http.StatusNotFound, post(t, base+"/webhooks/telegram/"+uuid.NewString(), []byte(`{}`), nil))
+	require.Equal(t, http.StatusNotFound, post(t, base+"/webhooks/whatsapp/"+h.id["TELEGRAM"], []byte(`{}`), nil))
+	huge := bytes.Repeat([]byte("a"), 3<<20+1)
+	require.Equal(t, http.StatusRequestEntityTooLarge, post(t, h.url["TELEGRAM"], huge, map[string]string{"X-Telegram-Bot-Api-Secret-Token": h.telegramSecret(t)}))
+	require.Equal(t, http.StatusOK, post(t, h.url["TELEGRAM"], []byte(`{"not":"an update"}`), map[string]string{"X-Telegram-Bot-Api-Secret-Token": h.telegramSecret(t)}))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM channel_accounts WHERE id = $1 AND last_error LIKE 'webhook:%'`, h.id["TELEGRAM"]))
+
+	h.s.MustDo(h.org.OwnerToken, `mutation($id: ID!) { disconnectChannel(id: $id) { id } }`, map[string]any{"id": h.id["WHATSAPP"]}, nil)
+	body, err := os.ReadFile(filepath.Join(metaFixtures, "whatsapp", "text_message.json"))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusNotFound, post(t, h.url["WHATSAPP"], body, nil))
+}
