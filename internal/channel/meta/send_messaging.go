@@ -3,6 +3,7 @@ package meta
 import (
 	"fmt"
 
+	"frontdesk/internal/channel/textsplit"
 	"frontdesk/internal/channel/wire"
 )
 
@@ -59,9 +60,9 @@ func messagingRequests(p wire.Platform, out wire.Outbound) ([]any, error) {
 	if out.Template != nil {
 		return nil, fmt.Errorf("templates exist only on WhatsApp: %w", ErrInvalidOutbound)
 	}
-	limit, m := messengerTextLimit, measure(utf16Units)
+	limit, m := messengerTextLimit, textsplit.Measure(textsplit.UTF16)
 	if p == wire.Instagram {
-		limit, m = instagramTextLimit, utf8Bytes
+		limit, m = instagramTextLimit, textsplit.UTF8Bytes
 	}
 	text := out.Text
 	var qrs []msgQuickReply
@@ -74,7 +75,7 @@ func messagingRequests(p wire.Platform, out wire.Outbound) ([]any, error) {
 			text = numberedOptions(text, out.Buttons)
 		}
 	}
-	parts := splitText(text, limit, m)
+	parts := textsplit.Split(text, limit, m)
 	reqs := make([]any, 0, len(parts))
 	for i, part := range parts {
 		r := msgRequest{Recipient: msgRecipient{ID: out.ChatID}, Message: msgOut{Text: part}}

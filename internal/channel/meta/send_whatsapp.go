@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"frontdesk/internal/channel/textsplit"
 	"frontdesk/internal/channel/wire"
 )
 
@@ -152,10 +153,10 @@ func whatsAppRequests(out wire.Outbound, listButton string) ([]any, error) {
 		}
 	}
 
-	parts := splitText(text, waTextLimit, utf16Units)
+	parts := textsplit.Split(text, waTextLimit, textsplit.UTF16)
 	if interactive != nil {
 		last := parts[len(parts)-1]
-		parts = append(parts[:len(parts)-1], splitText(last, bodyLimit, utf16Units)...)
+		parts = append(parts[:len(parts)-1], textsplit.Split(last, bodyLimit, textsplit.UTF16)...)
 	}
 	reqs := make([]any, 0, len(parts))
 	for i, p := range parts {

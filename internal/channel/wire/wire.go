@@ -249,7 +249,7 @@ type SendError struct {
 	Unreachable bool
 	// Sent counts the parts of a split text that went out before the
 	// failure: resending must start after them.
-	Sent []string
+	Sent  []string
 	cause error
 }
 

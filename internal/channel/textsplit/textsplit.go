@@ -1,4 +1,7 @@
-package meta
+// Package textsplit cuts a message text into parts that fit a platform's
+// length limit, at natural breaks, without splitting a character: the
+// channel adapters share it, each with its platform's way of counting.
+package textsplit
 
 import (
 	"strings"
@@ -6,28 +9,29 @@ import (
 	"unicode/utf8"
 )
 
-// measure is how a platform counts a text's length against its limit.
-type measure func(r rune) int
+// Measure is how a platform counts a text's length against its limit.
+type Measure func(r rune) int
 
-// utf16Units counts like JavaScript's String.length, which is how Meta's
-// "characters" are most likely counted; it is never less than the rune
-// count, so a text that fits here fits either way.
-func utf16Units(r rune) int {
+// UTF16 counts UTF-16 code units, like JavaScript's String.length and
+// Telegram's entity offsets; it is never less than the rune count, so a
+// text that fits here fits however the platform counts characters.
+func UTF16(r rune) int {
 	if r >= 0x10000 {
 		return 2
 	}
 	return 1
 }
 
-// utf8Bytes counts bytes, for Instagram's 1000-byte limit.
-func utf8Bytes(r rune) int {
+// UTF8Bytes counts bytes (Instagram's limit is 1000 bytes).
+func UTF8Bytes(r rune) int {
 	if n := utf8.RuneLen(r); n > 0 {
 		return n
 	}
 	return 3 // an invalid rune is sent as U+FFFD
 }
 
-func textLen(s string, m measure) int {
+// Len is s's length as m counts it.
+func Len(s string, m Measure) int {
 	n := 0
 	for _, r := range s {
 		n += m(r)
@@ -35,17 +39,18 @@ func textLen(s string, m measure) int {
 	return n
 }
 
-// splitText cuts s into parts that each fit limit, preferring, within the
+// Split cuts s into parts that each fit limit, preferring, within the
 // last half of each part, a paragraph break, then a line break, then the
-// end of a sentence, then a space; only a single word longer than the limit
-// is cut inside, and then never inside a rune or (as far as this simple
+// end of a sentence, then a space; then any space at all, since cutting a
+// word in two is worse than a short part; only a single word longer than
+// the limit is cut inside, and then never inside a rune or (as far as this simple
 // check can tell) a grapheme cluster: combining marks, joiners, variation
 // selectors, skin tones and flag pairs stay with their base. Whitespace at
 // the cut points is dropped; a text that fits is returned unchanged.
-func splitText(s string, limit int, m measure) []string {
+func Split(s string, limit int, m Measure) []string {
 	var parts []string
-	for textLen(s, m) > limit {
-		end := fitPrefix(s, limit, m)
+	for Len(s, m) > limit {
+		end := Prefix(s, limit, m)
 		cut := breakPoint(s, end)
 		part := strings.TrimRightFunc(s[:cut], unicode.IsSpace)
 		if part == "" {
@@ -62,9 +67,9 @@ func splitText(s string, limit int, m measure) []string {
 	return parts
 }
 
-// fitPrefix returns the byte length of the longest prefix of s within
+// Prefix returns the byte length of the longest prefix of s within
 // limit, at a rune boundary, and at least one rune so splitting progresses.
-func fitPrefix(s string, limit int, m measure) int {
+func Prefix(s string, limit int, m Measure) int {
 	n := 0
 	for i, r := range s {
 		n += m(r)
@@ -94,10 +99,23 @@ func breakPoint(s string, end int) int {
 	if i := lastSentenceEnd(prefix); i >= half && i > 0 {
 		return i
 	}
-	if i := strings.LastIndexFunc(prefix, unicode.IsSpace); i >= half && i > 0 {
+	if i := strings.LastIndexFunc(prefix, unicode.IsSpace); i > 0 {
 		return i
 	}
 	return safeCut(s, end)
+}
+
+// Truncate shortens s to at most limit as m counts, marking the cut with
+// an ellipsis (one unit in both measures).
+func Truncate(s string, limit int, m Measure) string {
+	if Len(s, m) <= limit {
+		return s
+	}
+	if limit <= 1 {
+		return "…"
+	}
+	end := safeCut(s, Prefix(s, limit-m('…'), m))
+	return strings.TrimRightFunc(s[:end], unicode.IsSpace) + "…"
 }
 
 // lastSentenceEnd returns the index just after the last ".", "!", "?" or
