@@ -13,11 +13,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
+	"frontdesk/internal/database"
 	"frontdesk/internal/secretbox"
 )
 
@@ -116,47 +116,22 @@ func (in *ConnectInput) validate() (creds any, externalID string, err error) {
 	default:
 		return nil, "", apperror.Invalid("kind", "channels of kind %s cannot be connected", in.Kind)
 	}
-	check := func(errs ...error) error { return errors.Join(errs...) }
 	switch in.Kind {
 	case WhatsApp:
 		c := in.WhatsApp
-		if !numericID.MatchString(c.PhoneNumberID) {
-			return nil, "", apperror.Invalid("whatsapp.phoneNumberId", "the numeric phone number id from WhatsApp Manager")
-		}
 		if !numericID.MatchString(c.WabaID) {
 			return nil, "", apperror.Invalid("whatsapp.wabaId", "the numeric WhatsApp Business Account id")
 		}
-		if err := check(secretField("whatsapp.accessToken", c.AccessToken, 20), secretField("whatsapp.appSecret", c.AppSecret, 16)); err != nil {
-			return nil, "", err
-		}
-		if !verifyTokenRe.MatchString(c.VerifyToken) {
-			return nil, "", apperror.Invalid("whatsapp.verifyToken", "8 to 200 printable characters without spaces")
-		}
-		return c, c.PhoneNumberID, nil
+		return c, c.PhoneNumberID, checkMeta("whatsapp", "phoneNumberId", "the numeric phone number id from WhatsApp Manager",
+			c.PhoneNumberID, "accessToken", c.AccessToken, c.AppSecret, c.VerifyToken)
 	case Messenger:
 		c := in.Messenger
-		if !numericID.MatchString(c.PageID) {
-			return nil, "", apperror.Invalid("messenger.pageId", "the numeric Facebook page id")
-		}
-		if err := check(secretField("messenger.pageToken", c.PageToken, 20), secretField("messenger.appSecret", c.AppSecret, 16)); err != nil {
-			return nil, "", err
-		}
-		if !verifyTokenRe.MatchString(c.VerifyToken) {
-			return nil, "", apperror.Invalid("messenger.verifyToken", "8 to 200 printable characters without spaces")
-		}
-		return c, c.PageID, nil
+		return c, c.PageID, checkMeta("messenger", "pageId", "the numeric Facebook page id",
+			c.PageID, "pageToken", c.PageToken, c.AppSecret, c.VerifyToken)
 	case Instagram:
 		c := in.Instagram
-		if !numericID.MatchString(c.AccountID) {
-			return nil, "", apperror.Invalid("instagram.accountId", "the numeric Instagram professional account id")
-		}
-		if err := check(secretField("instagram.accessToken", c.AccessToken, 20), secretField("instagram.appSecret", c.AppSecret, 16)); err != nil {
-			return nil, "", err
-		}
-		if !verifyTokenRe.MatchString(c.VerifyToken) {
-			return nil, "", apperror.Invalid("instagram.verifyToken", "8 to 200 printable characters without spaces")
-		}
-		return c, c.AccountID, nil
+		return c, c.AccountID, checkMeta("instagram", "accountId", "the numeric Instagram professional account id",
+			c.AccountID, "accessToken", c.AccessToken, c.AppSecret, c.VerifyToken)
 	default: // Telegram
 		c := in.Telegram
 		if !telegramToken.MatchString(c.BotToken) {
@@ -166,6 +141,25 @@ func (in *ConnectInput) validate() (creds any, externalID string, err error) {
 		bot := c.BotToken[:strings.IndexByte(c.BotToken, ':')]
 		return &TelegramCredentials{BotToken: c.BotToken, WebhookSecret: newWebhookSecret()}, bot, nil
 	}
+}
+
+// checkMeta checks the credentials every Meta platform takes: the
+// account's numeric id, an access token, the app secret that signs
+// webhooks and the token of the subscription handshake.
+func checkMeta(kind, idField, idHint, id, tokenField, token, appSecret, verifyToken string) error {
+	if !numericID.MatchString(id) {
+		return apperror.Invalid(kind+"."+idField, "%s", idHint)
+	}
+	if err := secretField(kind+"."+tokenField, token, 20); err != nil {
+		return err
+	}
+	if err := secretField(kind+".appSecret", appSecret, 16); err != nil {
+		return err
+	}
+	if !verifyTokenRe.MatchString(verifyToken) {
+		return apperror.Invalid(kind+".verifyToken", "8 to 200 printable characters without spaces")
+	}
+	return nil
 }
 
 // newWebhookSecret is a secret_token for Telegram's setWebhook: 1–256
@@ -300,7 +294,7 @@ func (c *Connections) attach(ctx context.Context, tx bun.Tx, a *Account, creds a
 	}
 	_, err := tx.NewUpdate().Model(a).Column("status", "updated_at", "external_id", "last_error", "last_error_at").WherePK().Exec(ctx)
 	if err != nil {
-		if isUniqueViolation(err) {
+		if database.IsUniqueViolation(err) {
 			return apperror.New(apperror.Conflict, "this %s account is already connected to an organisation", strings.ToLower(string(a.Kind)))
 		}
 		return fmt.Errorf("connect channel account: %w", err)
@@ -327,10 +321,4 @@ func lockAccount(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Account,
 // webhook handlers use it; the API never returns them).
 func (c *Connections) Credentials(ctx context.Context, a *Account, dst any) error {
 	return LoadCredentials(ctx, c.db, c.box, a.OrganizationID, a.ID, dst)
-}
-
-// isUniqueViolation reports a unique_violation (23505).
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

@@ -142,3 +142,10 @@ func WithDatabase(databaseURL, name string) (string, error) {
 	u.Path = "/" + name
 	return u.String(), nil
 }
+
+// IsUniqueViolation reports whether err is PostgreSQL's unique_violation
+// (23505): the caller turns it into a conflict the user can act on.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}

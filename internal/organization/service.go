@@ -12,12 +12,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/database"
 )
 
 // Service implements the organisation and user use cases.
@@ -466,8 +467,7 @@ func (s *Service) newUser(orgID uuid.UUID, email, name string, role auth.Role, p
 
 func insertUser(ctx context.Context, db bun.IDB, u *User) error {
 	_, err := db.NewInsert().Model(u).Returning("created_at, updated_at").Exec(ctx)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if database.IsUniqueViolation(err) {
 		return apperror.New(apperror.Conflict, "a user with this e-mail already exists")
 	}
 	if err != nil {
