@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -47,41 +48,149 @@ func (s *Service) ReceiveFromChannel(ctx context.Context, in ChannelMessage) (ms
 	msg = &Message{
 		ID: uuid.Must(uuid.NewV7()), Direction: In, Author: AuthorContact,
 		Text: clip(in.Text, MaxTextLength), Payload: clip(in.Payload, 1000),
-		Attachments: in.Attachments, Buttons: []Button{}, DeliveryStatus: DeliveryNone,
+		Attachments: orEmpty(in.Attachments), Buttons: []Button{}, DeliveryStatus: DeliveryNone,
 		ExternalID: &in.ExternalID,
-	}
-	if msg.Attachments == nil {
-		msg.Attachments = []Attachment{}
 	}
 	stored, err = s.receiveWith(ctx, a.OrganizationID, msg, func(ctx context.Context, tx bun.Tx) (*Conversation, error) {
 		// One sender's first messages may arrive at once (Telegram sends
-		// updates in parallel): serialise them so they share one contact
-		// and one conversation.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, a.ID.String()+"/"+in.SenderID); err != nil {
-			return nil, fmt.Errorf("lock sender: %w", err)
-		}
-		conv, err := senderConversation(ctx, tx, a, in)
-		if err != nil {
-			return nil, err
-		}
-		dup, err := tx.NewSelect().Model((*Message)(nil)).
-			Where("conversation_id = ? AND external_id = ?", conv.ID, in.ExternalID).Exists(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("look for a redelivery: %w", err)
-		}
-		if dup {
-			return nil, nil
-		}
-		if _, err := tx.NewUpdate().Model((*channel.Account)(nil)).Set("last_inbound_at = now()").
-			Where("id = ?", a.ID).Exec(ctx); err != nil {
-			return nil, fmt.Errorf("record last inbound: %w", err)
-		}
-		return conv, nil
+		// updates in parallel): the sender's lock makes them share one
+		// contact and one conversation.
+		return lockedSenderConversation(ctx, tx, a, in)
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("receive from %s: %w", a.Kind, err)
 	}
 	return msg, stored, nil
+}
+
+// RecordNotice stores what a customer did that the bot does not act on (an
+// edit, a deletion, a sticker or another unsupported type) as an inbound
+// message already marked processed, so agents see it in the conversation
+// and nothing is dropped; text says what happened. Redeliveries are
+// recognised by ExternalID as for messages.
+func (s *Service) RecordNotice(ctx context.Context, in ChannelMessage) (stored bool, err error) {
+	a := in.Account
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		conv, err := lockedSenderConversation(ctx, tx, a, in)
+		if err != nil || conv == nil {
+			return err
+		}
+		now := clock(ctx, tx)
+		m := &Message{
+			ID: uuid.Must(uuid.NewV7()), OrganizationID: a.OrganizationID, ConversationID: conv.ID, Direction: In, Author: AuthorContact,
+			Text: clip(in.Text, MaxTextLength), Attachments: orEmpty(in.Attachments), Buttons: []Button{}, DeliveryStatus: DeliveryNone,
+			ExternalID: &in.ExternalID, ProcessedAt: &now,
+		}
+		if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
+			return fmt.Errorf("insert notice: %w", err)
+		}
+		if _, err := tx.NewUpdate().Model((*Conversation)(nil)).Set("unread_count = unread_count + 1, last_activity_at = ?", m.CreatedAt).
+			Where("id = ?", conv.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("update conversation: %w", err)
+		}
+		stored = true
+		return eventlog.Append(ctx, tx, &eventlog.Event{OrganizationID: a.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID,
+			Type: eventlog.MessageReceived, Payload: eventlog.Payload(map[string]any{"processed": false, "notice": true})})
+	})
+	if err != nil {
+		return false, fmt.Errorf("record %s notice: %w", a.Kind, err)
+	}
+	return stored, nil
+}
+
+// RecordEcho stores a message that a person sent from the platform's own
+// app (Meta is_echo not sent by Frontdesk) as an agent message and gives
+// the conversation to humans, so the bot stops talking over them. in's
+// SenderID is the customer the echo was sent to. An echo of one of our own
+// sends (its reference is one of our message ids, or its platform id is
+// already recorded) stores nothing.
+func (s *Service) RecordEcho(ctx context.Context, in ChannelMessage, reference string) (stored bool, err error) {
+	a := in.Account
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if id, err := uuid.Parse(reference); err == nil {
+			ours, err := tx.NewSelect().Model((*Message)(nil)).Where("organization_id = ? AND id = ?", a.OrganizationID, id).Exists(ctx)
+			if err != nil {
+				return fmt.Errorf("look up echoed message: %w", err)
+			}
+			if ours {
+				return nil
+			}
+		}
+		conv, err := lockedSenderConversation(ctx, tx, a, in)
+		if err != nil || conv == nil {
+			return err
+		}
+		m := &Message{
+			ID: uuid.Must(uuid.NewV7()), OrganizationID: a.OrganizationID, ConversationID: conv.ID, Direction: Out, Author: AuthorUser,
+			Text: clip(in.Text, MaxTextLength), Attachments: orEmpty(in.Attachments), Buttons: []Button{}, DeliveryStatus: DeliverySent,
+			ExternalID: &in.ExternalID,
+		}
+		if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
+			return fmt.Errorf("insert echo: %w", err)
+		}
+		events := []*eventlog.Event{{OrganizationID: a.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID, Type: eventlog.MessageSent,
+			Payload: eventlog.Payload(map[string]any{"author": AuthorUser, "via": "platform app"})}}
+		if _, err := tx.NewUpdate().Model((*Conversation)(nil)).
+			Set("last_outbound_at = ?, last_human_reply_at = ?, last_activity_at = ?", m.CreatedAt, m.CreatedAt, m.CreatedAt).
+			Where("id = ?", conv.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("update conversation: %w", err)
+		}
+		if conv.Owner == OwnerBot {
+			e, err := HandOffTx(ctx, tx, s.jobs, conv, "a person replied in the platform's app", nil)
+			if err != nil {
+				return err
+			}
+			events = append(events, e)
+		}
+		stored = true
+		return eventlog.Append(ctx, tx, events...)
+	})
+	if err != nil {
+		return false, fmt.Errorf("record %s echo: %w", a.Kind, err)
+	}
+	return stored, nil
+}
+
+// lockedSenderConversation is senderConversation under the sender's lock,
+// or nil when a message with in.ExternalID is stored there already.
+func lockedSenderConversation(ctx context.Context, tx bun.Tx, a *channel.Account, in ChannelMessage) (*Conversation, error) {
+	if in.SenderID == "" || in.ExternalID == "" {
+		return nil, fmt.Errorf("sender and message id are required")
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, a.ID.String()+"/"+in.SenderID); err != nil {
+		return nil, fmt.Errorf("lock sender: %w", err)
+	}
+	conv, err := senderConversation(ctx, tx, a, in)
+	if err != nil {
+		return nil, err
+	}
+	dup, err := tx.NewSelect().Model((*Message)(nil)).Where("conversation_id = ? AND external_id = ?", conv.ID, in.ExternalID).Exists(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("look for a redelivery: %w", err)
+	}
+	if dup {
+		return nil, nil
+	}
+	if _, err := tx.NewUpdate().Model((*channel.Account)(nil)).Set("last_inbound_at = now()").Where("id = ?", a.ID).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("record last inbound: %w", err)
+	}
+	return conv, nil
+}
+
+// clock is the transaction's now().
+func clock(ctx context.Context, tx bun.Tx) time.Time {
+	var now time.Time
+	if err := tx.NewRaw(`SELECT now()`).Scan(ctx, &now); err != nil {
+		return time.Now()
+	}
+	return now
+}
+
+func orEmpty(a []Attachment) []Attachment {
+	if a == nil {
+		return []Attachment{}
+	}
+	return a
 }
 
 // senderConversation returns the sender's latest conversation on the

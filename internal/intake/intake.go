@@ -205,19 +205,42 @@ func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) e
 			slog.String("addressed_to", e.AccountID), slog.String("external_id", e.ExternalID))
 		return nil
 	}
-	if e.Kind != wire.Message {
-		h.log.InfoContext(ctx, "webhook event not acted on yet", slog.String("account_id", a.ID.String()),
-			slog.String("kind", string(e.Kind)), slog.String("type", e.Unsupported), slog.String("external_id", e.ExternalID))
-		return nil
-	}
 	var atts []conversation.Attachment
 	for _, m := range e.Media {
 		atts = append(atts, attachment(m))
 	}
-	_, _, err := h.convs.ReceiveFromChannel(ctx, conversation.ChannelMessage{
+	in := conversation.ChannelMessage{
 		Account: a, SenderID: e.Sender.ID, SenderName: e.Sender.Name, Phone: e.Sender.Phone, Language: e.Sender.Language,
 		ExternalID: e.ExternalID, Text: e.Text, Payload: e.Payload, Attachments: atts,
-	})
+	}
+	var err error
+	switch e.Kind {
+	case wire.Message:
+		_, _, err = h.convs.ReceiveFromChannel(ctx, in)
+	case wire.Echo:
+		// Sent to the customer, from the business side.
+		in.SenderID, in.SenderName, in.Phone, in.Language = e.ChatID, "", "", ""
+		_, err = h.convs.RecordEcho(ctx, in, e.Metadata)
+	case wire.Edit:
+		in.Text = "(edited a message) " + e.Text
+		_, err = h.convs.RecordNotice(ctx, in)
+	case wire.Delete:
+		in.Text = "(deleted a message)"
+		_, err = h.convs.RecordNotice(ctx, in)
+	case wire.Unsupported:
+		if in.SenderID == "" {
+			h.log.InfoContext(ctx, "webhook item without a sender", slog.String("account_id", a.ID.String()),
+				slog.String("type", e.Unsupported), slog.String("external_id", e.ExternalID))
+			return nil
+		}
+		in.Text = fmt.Sprintf("(sent %s, which Frontdesk cannot show) %s", e.Unsupported, e.Text)
+		_, err = h.convs.RecordNotice(ctx, in)
+	case wire.Error:
+		h.recordError(ctx, a, fmt.Errorf("platform reported: %v", e.Errors))
+	default:
+		h.log.InfoContext(ctx, "webhook event not acted on", slog.String("account_id", a.ID.String()),
+			slog.String("kind", string(e.Kind)), slog.String("external_id", e.ExternalID))
+	}
 	return err
 }
 

@@ -3,6 +3,9 @@ package intake_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -40,7 +43,7 @@ func setup(t *testing.T) *harness {
 	s := apptest.Start(t)
 	h := &harness{s: s, org: s.SignUp("Channels"), url: map[string]string{}, id: map[string]string{}}
 	for kind, creds := range map[string]map[string]any{
-		"WHATSAPP": {"phoneNumberId": "109876543210987", "wabaId": "102938475610293", "accessToken": "EAAG-test-access-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
+		"WHATSAPP":  {"phoneNumberId": "109876543210987", "wabaId": "102938475610293", "accessToken": "EAAG-test-access-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
 		"MESSENGER": {"pageId": "100200300400500", "pageToken": "EAAG-test-page-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
 		"INSTAGRAM": {"accountId": "17841400000000001", "accessToken": "IGQV-test-access-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
 		"TELEGRAM":  {"botToken": "7123456789:AAH-telegram-test-token-0123456789"},
@@ -221,4 +224,77 @@ func TestWebhookRefusals(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join(metaFixtures, "whatsapp", "text_message.json"))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNotFound, post(t, h.url["WHATSAPP"], body, nil))
+}
+
+func sign(body []byte) string {
+	m := hmac.New(sha256.New, []byte(appSecret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// A message a person typed in the page's own inbox comes back as an echo:
+// it is recorded as an agent message and the bot stops talking. Echoes of
+// our own sends, and redeliveries, store nothing.
+func TestEchoOfAPersonTakesTheConversationOver(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	customer := map[string]any{"object": "page", "entry": []any{map[string]any{"id": "100200300400500", "time": 1732350000000,
+		"messaging": []any{map[string]any{"sender": map[string]any{"id": "6543210987654321"}, "recipient": map[string]any{"id": "100200300400500"},
+			"timestamp": 1732350000000, "message": map[string]any{"mid": "m_customer_1", "text": "hello"}}}}}}
+	body, err := json.Marshal(customer)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, post(t, h.url["MESSENGER"], body, map[string]string{"X-Hub-Signature-256": sign(body)}))
+	h.s.WaitProcessed()
+
+	echo := func(mid, metadata string) []byte {
+		msg := map[string]any{"mid": mid, "text": "Hi, this is Anna from the shop", "is_echo": true, "app_id": 263902037430900}
+		if metadata != "" {
+			msg["metadata"] = metadata
+		}
+		b, err := json.Marshal(map[string]any{"object": "page", "entry": []any{map[string]any{"id": "100200300400500", "time": 1732350060000,
+			"messaging": []any{map[string]any{"sender": map[string]any{"id": "100200300400500"}, "recipient": map[string]any{"id": "6543210987654321"},
+				"timestamp": 1732350060000, "message": msg}}}}})
+		require.NoError(t, err)
+		return b
+	}
+	// Our own reply, echoed with its reference: nothing new.
+	var ours string
+	require.NoError(t, h.s.App.DB.SQL.QueryRow(`SELECT id FROM messages WHERE author = 'BOT' ORDER BY id LIMIT 1`).Scan(&ours))
+	b := echo("m_ours_1", ours)
+	require.Equal(t, http.StatusOK, post(t, h.url["MESSENGER"], b, map[string]string{"X-Hub-Signature-256": sign(b)}))
+	require.Zero(t, h.count(t, `SELECT count(*) FROM messages WHERE author = 'USER'`))
+
+	b = echo("m_person_1", "")
+	for range 2 {
+		require.Equal(t, http.StatusOK, post(t, h.url["MESSENGER"], b, map[string]string{"X-Hub-Signature-256": sign(b)}))
+	}
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM messages WHERE author = 'USER' AND direction = 'OUT' AND external_id = 'm_person_1'`))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM conversations WHERE channel_account_id = $1 AND owner = 'HUMAN'`, h.id["MESSENGER"]))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM events WHERE type = 'HANDED_OFF'`))
+
+	// The customer writes again: the bot stays silent.
+	bots := h.count(t, `SELECT count(*) FROM messages WHERE author = 'BOT'`)
+	customer["entry"].([]any)[0].(map[string]any)["messaging"].([]any)[0].(map[string]any)["message"] = map[string]any{"mid": "m_customer_2", "text": "how much is delivery?"}
+	body, err = json.Marshal(customer)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, post(t, h.url["MESSENGER"], body, map[string]string{"X-Hub-Signature-256": sign(body)}))
+	h.s.WaitProcessed()
+	require.Equal(t, bots, h.count(t, `SELECT count(*) FROM messages WHERE author = 'BOT'`))
+}
+
+// Edits and unsupported messages are recorded for agents, never dropped,
+// and the bot does not act on them.
+func TestEditsAndUnsupportedAreRecorded(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	hdr := map[string]string{"X-Telegram-Bot-Api-Secret-Token": h.telegramSecret(t)}
+	for _, u := range []string{
+		`{"update_id": 900001, "edited_message": {"message_id": 55, "from": {"id": 11122233, "is_bot": false, "first_name": "Ivan"}, "chat": {"id": 11122233, "type": "private"}, "date": 1732350000, "edit_date": 1732350100, "text": "Сколько стоит доставка в Казань?"}}`,
+		`{"update_id": 900002, "message": {"message_id": 56, "from": {"id": 11122233, "is_bot": false, "first_name": "Ivan"}, "chat": {"id": 11122233, "type": "private"}, "date": 1732350200, "location": {"latitude": 55.79, "longitude": 49.12}}}`,
+	} {
+		require.Equal(t, http.StatusOK, post(t, h.url["TELEGRAM"], []byte(u), hdr))
+	}
+	require.Equal(t, 2, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN' AND processed_at IS NOT NULL AND (text LIKE '(edited a message)%' OR text LIKE '(sent %')`))
+	h.s.WaitProcessed()
+	require.Zero(t, h.count(t, `SELECT count(*) FROM messages WHERE author = 'BOT'`), "the bot does not answer notices")
 }
