@@ -84,3 +84,31 @@ func (ProcessMessageArgs) InsertOpts() river.InsertOpts {
 
 // QueueMessages is the queue of inbound message processing.
 const QueueMessages = "messages"
+
+// DeliverMessageArgs sends one outbound message to its platform (WhatsApp,
+// Messenger, Instagram, Telegram). It is enqueued in the transaction that
+// stores the message; the worker sends at most once per message except in
+// the one window internal/delivery documents.
+type DeliverMessageArgs struct {
+	OrganizationID uuid.UUID `json:"organization_id"`
+	MessageID      uuid.UUID `json:"message_id"`
+}
+
+// Kind is the job's stable name.
+func (DeliverMessageArgs) Kind() string { return "deliver_message" }
+
+// InsertOpts puts deliveries on their own queue, so a slow platform never
+// holds up the pipeline, and makes them unique per message. 25 attempts
+// with River's backoff (about attempt^4 seconds) keep retrying a platform
+// outage for more than two weeks; a delivery the platform refuses for good
+// fails at once instead (internal/delivery).
+func (DeliverMessageArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:       QueueDelivery,
+		MaxAttempts: 25,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true},
+	}
+}
+
+// QueueDelivery is the queue of outbound message delivery.
+const QueueDelivery = "delivery"

@@ -25,10 +25,13 @@ import (
 	"frontdesk/graph"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/channel/meta"
+	"frontdesk/internal/channel/telegram"
 	"frontdesk/internal/classify"
 	"frontdesk/internal/config"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/database"
+	"frontdesk/internal/delivery"
 	"frontdesk/internal/eager"
 	"frontdesk/internal/intake"
 	"frontdesk/internal/lead"
@@ -56,7 +59,9 @@ type App struct {
 	Organizations *organization.Service
 	Conversations *conversation.Service
 	Pipeline      *pipeline.Processor
-	River         *river.Client[*sql.Tx]
+	// Delivery sends outbound messages to the platforms (the outbox).
+	Delivery *delivery.Service
+	River    *river.Client[*sql.Tx]
 	// Eager answers accepted messages in this process at once, River being
 	// the fallback; nil when FRONTDESK_EAGER_FALLBACK is 0.
 	Eager    *eager.Runner
@@ -231,6 +236,7 @@ func (a *App) Build(ctx context.Context) error {
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 50},
 			jobs.QueueMessages: {MaxWorkers: 50},
+			jobs.QueueDelivery: {MaxWorkers: 50},
 		},
 		FetchCooldown: a.Config.JobFetchCooldown,
 		// Inserts wake the workers through LISTEN; the poll only catches
@@ -260,11 +266,20 @@ func (a *App) Build(ctx context.Context) error {
 		a.Eager = eager.New(a.Pipeline, riverClient, eager.Config{FallbackAfter: a.Config.EagerFallback}, a.Log)
 		a.Conversations.SetEager(a.Eager)
 	}
-	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Pipeline: a.Pipeline, Logger: a.Log}); err != nil {
-		return err
-	}
 	connections, err := channel.NewConnections(a.DB.Bun, a.Secrets, a.Config.BaseURL())
 	if err != nil {
+		return err
+	}
+	platformHTTP := &http.Client{Timeout: 30 * time.Second}
+	a.Delivery, err = delivery.New(delivery.Config{
+		DB: a.DB.Bun, Connections: connections, Notifier: a.Hub, Logger: a.Log,
+		Telegram: &telegram.Client{BaseURL: a.Config.TelegramAPIURL, HTTP: platformHTTP},
+		Meta:     &meta.Client{BaseURL: a.Config.MetaGraphURL, HTTP: platformHTTP},
+	})
+	if err != nil {
+		return err
+	}
+	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Pipeline: a.Pipeline, Delivery: a.Delivery, Logger: a.Log}); err != nil {
 		return err
 	}
 	a.Endpoint = graph.NewEndpoint(&graph.Resolver{

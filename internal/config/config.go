@@ -119,6 +119,13 @@ type Config struct {
 	EagerFallback time.Duration
 	// ShutdownTimeout bounds graceful shutdown (FRONTDESK_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+
+	// MetaGraphURL is the Graph API host that WhatsApp, Messenger and
+	// Instagram messages are sent through (FRONTDESK_META_GRAPH_URL).
+	MetaGraphURL string
+	// TelegramAPIURL is the Bot API server (FRONTDESK_TELEGRAM_API_URL),
+	// e.g. a local Bot API server.
+	TelegramAPIURL string
 }
 
 // Default returns the development defaults.
@@ -150,6 +157,8 @@ func Default() Config {
 		JobRescueAfter:       time.Hour,
 		EagerFallback:        10 * time.Second,
 		ShutdownTimeout:      20 * time.Second,
+		MetaGraphURL:         "https://graph.facebook.com",
+		TelegramAPIURL:       "https://api.telegram.org",
 	}
 }
 
@@ -222,6 +231,8 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	r.duration("FRONTDESK_JOB_RESCUE_AFTER", &c.JobRescueAfter)
 	r.duration("FRONTDESK_EAGER_FALLBACK", &c.EagerFallback)
 	r.duration("FRONTDESK_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	r.str("FRONTDESK_META_GRAPH_URL", &c.MetaGraphURL)
+	r.str("FRONTDESK_TELEGRAM_API_URL", &c.TelegramAPIURL)
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, err
 	}
@@ -303,6 +314,11 @@ func (c Config) Validate() error {
 	}
 	if c.EagerFallback < 0 || (c.EagerFallback > 0 && c.EagerFallback < time.Second) {
 		add("FRONTDESK_EAGER_FALLBACK: 0 (off) or at least 1s")
+	}
+	for _, v := range []struct{ name, value string }{{"FRONTDESK_META_GRAPH_URL", c.MetaGraphURL}, {"FRONTDESK_TELEGRAM_API_URL", c.TelegramAPIURL}} {
+		if u, err := url.Parse(v.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("%s: want an absolute http(s) URL, got %q", v.name, v.value)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -43,6 +43,17 @@ func TestLoad(t *testing.T) {
 		{name: "bad number", env: map[string]string{"FRONTDESK_WORKERS": "many"}, wantErr: "FRONTDESK_WORKERS"},
 		{name: "bad level", env: map[string]string{"FRONTDESK_LOG_LEVEL": "loud"}, wantErr: "FRONTDESK_LOG_LEVEL"},
 		{name: "bad database url", env: map[string]string{"DATABASE_URL": "mysql://x/y"}, wantErr: "DATABASE_URL"},
+		{name: "platform urls", env: nil, check: func(t *testing.T, c config.Config) {
+			require.Equal(t, "https://graph.facebook.com", c.MetaGraphURL)
+			require.Equal(t, "https://api.telegram.org", c.TelegramAPIURL)
+		}},
+		{name: "platform urls set", env: map[string]string{"FRONTDESK_META_GRAPH_URL": "http://127.0.0.1:9001", "FRONTDESK_TELEGRAM_API_URL": "http://127.0.0.1:9002"},
+			check: func(t *testing.T, c config.Config) {
+				require.Equal(t, "http://127.0.0.1:9001", c.MetaGraphURL)
+				require.Equal(t, "http://127.0.0.1:9002", c.TelegramAPIURL)
+			}},
+		{name: "bad telegram url", env: map[string]string{"FRONTDESK_TELEGRAM_API_URL": "api.telegram.org"}, wantErr: "FRONTDESK_TELEGRAM_API_URL"},
+		{name: "bad meta url", env: map[string]string{"FRONTDESK_META_GRAPH_URL": "ftp://graph"}, wantErr: "FRONTDESK_META_GRAPH_URL"},
 		{name: "database url without name", env: map[string]string{"DATABASE_URL": "postgres://127.0.0.1:5432"}, wantErr: "DATABASE_URL"},
 	}
 	for _, tt := range tests {

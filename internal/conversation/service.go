@@ -309,6 +309,9 @@ func (s *Service) SendAgentMessage(ctx context.Context, conversationID uuid.UUID
 		if _, err := tx.NewInsert().Model(msg).Returning("created_at").Exec(ctx); err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
+		if err := enqueueDelivery(ctx, tx, s.jobs, msg); err != nil {
+			return err
+		}
 		events := []*eventlog.Event{{OrganizationID: p.OrgID, ConversationID: &conv.ID, MessageID: &msg.ID, ActorUserID: &p.UserID, Type: eventlog.MessageSent}}
 		q := tx.NewUpdate().Model((*Conversation)(nil)).
 			Set("last_outbound_at = ?", msg.CreatedAt).

@@ -74,12 +74,13 @@ func RecentMessages(ctx context.Context, db bun.IDB, conv *Conversation, n int) 
 	return out, nil
 }
 
-// InsertBotReply stores an outbound bot message (with buttons, if any) and
+// InsertBotReply stores an outbound bot message (with buttons, if any),
+// enqueues its delivery through enq when its channel needs one, and
 // returns its MESSAGE_SENT event for the caller to append. The caller holds
 // the conversation's lock, has checked that the bot owns it, and saves the
 // conversation afterwards: InsertBotReply sets conv's last outbound and
 // activity times but does not write them, so a turn updates the row once.
-func InsertBotReply(ctx context.Context, tx bun.Tx, conv *Conversation, text string, buttons []Button) (*Message, *eventlog.Event, error) {
+func InsertBotReply(ctx context.Context, tx bun.Tx, enq Enqueuer, conv *Conversation, text string, buttons []Button) (*Message, *eventlog.Event, error) {
 	if buttons == nil {
 		buttons = []Button{}
 	}
@@ -90,6 +91,9 @@ func InsertBotReply(ctx context.Context, tx bun.Tx, conv *Conversation, text str
 	}
 	if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
 		return nil, nil, fmt.Errorf("insert bot reply: %w", err)
+	}
+	if err := enqueueDelivery(ctx, tx, enq, m); err != nil {
+		return nil, nil, err
 	}
 	conv.LastOutboundAt, conv.LastActivityAt = &m.CreatedAt, m.CreatedAt
 	return m, &eventlog.Event{OrganizationID: conv.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID, Type: eventlog.MessageSent,
@@ -149,4 +153,17 @@ func deliveryFor(conv *Conversation) DeliveryStatus {
 		return DeliverySent
 	}
 	return DeliveryPending
+}
+
+// enqueueDelivery inserts m's delivery job in tx, the transaction that
+// stores m, when m waits for delivery: a stored outbound message is never
+// left without its job, whatever crashes next.
+func enqueueDelivery(ctx context.Context, tx bun.Tx, enq Enqueuer, m *Message) error {
+	if m.DeliveryStatus != DeliveryPending {
+		return nil
+	}
+	if _, err := enq.InsertTx(ctx, tx.Tx, jobs.DeliverMessageArgs{OrganizationID: m.OrganizationID, MessageID: m.ID}, nil); err != nil {
+		return fmt.Errorf("enqueue delivery: %w", err)
+	}
+	return nil
 }

@@ -63,6 +63,11 @@ const (
 	LeadUpdated Type = "LEAD_UPDATED"
 	// MeetingBooked records a booked call or appointment.
 	MeetingBooked Type = "MEETING_BOOKED"
+	// MessageDeliveryUpdated records the outbox's progress on an outbound
+	// message (team only): the payload's status is SENT with the
+	// platform's ids, or FAILED with a reason (OUTSIDE_WINDOW,
+	// UNREACHABLE, HANDED_OFF, ...) and the platform's error.
+	MessageDeliveryUpdated Type = "MESSAGE_DELIVERY_UPDATED"
 )
 
 // Event is one row of the log.

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/delivery"
 	"frontdesk/internal/pipeline"
 	"frontdesk/jobs"
 )
@@ -20,6 +21,7 @@ import (
 type Services struct {
 	Conversations *conversation.Service
 	Pipeline      *pipeline.Processor
+	Delivery      *delivery.Service
 	Logger        *slog.Logger
 }
 
@@ -33,6 +35,9 @@ func Register(workers *river.Workers, s Services) error {
 	}
 	if err := river.AddWorkerSafely(workers, NewScenarioTimer(s.Pipeline)); err != nil {
 		return fmt.Errorf("register scenario_timer: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, NewDeliverMessage(s.Delivery)); err != nil {
+		return fmt.Errorf("register deliver_message: %w", err)
 	}
 	return nil
 }
@@ -96,4 +101,34 @@ func (w *HandoffSLA) Work(ctx context.Context, job *river.Job[jobs.HandoffSLAArg
 		w.log.InfoContext(ctx, "conversation escalated", slog.String("conversation_id", job.Args.ConversationID.String()), slog.String("organization_id", job.Args.OrganizationID.String()))
 	}
 	return nil
+}
+
+// DeliverMessage sends one outbound message to its platform. The delivery
+// service makes it idempotent: a message that is no longer pending is left
+// alone, and a claim keeps two runs from sending together.
+type DeliverMessage struct {
+	river.WorkerDefaults[jobs.DeliverMessageArgs]
+	svc *delivery.Service
+}
+
+// NewDeliverMessage returns the worker; Register adds it, and tests work
+// jobs with it one at a time.
+func NewDeliverMessage(svc *delivery.Service) *DeliverMessage {
+	return &DeliverMessage{svc: svc}
+}
+
+// Timeout leaves the send its own timeout and the outcome time to commit.
+func (w *DeliverMessage) Timeout(*river.Job[jobs.DeliverMessageArgs]) time.Duration {
+	return w.svc.SendTimeout() + 30*time.Second
+}
+
+// Work delivers the message. A platform's "retry after" and another run's
+// claim snooze the job, which does not use up an attempt; other errors are
+// retried with River's backoff, and the last attempt fails the message.
+func (w *DeliverMessage) Work(ctx context.Context, job *river.Job[jobs.DeliverMessageArgs]) error {
+	err := w.svc.Deliver(ctx, job.Args, delivery.Attempt{Final: job.Attempt >= job.MaxAttempts})
+	if wait, ok := errors.AsType[*delivery.WaitError](err); ok {
+		return river.JobSnooze(wait.After)
+	}
+	return err
 }

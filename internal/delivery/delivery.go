@@ -1,0 +1,492 @@
+package delivery
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"frontdesk/internal/channel"
+	"frontdesk/internal/channel/meta"
+	"frontdesk/internal/channel/telegram"
+	"frontdesk/internal/channel/wire"
+	"frontdesk/internal/conversation"
+	"frontdesk/jobs"
+)
+
+// Reasons a message failed, in the event payload and
+// message_deliveries.error_reason.
+const (
+	ReasonHandedOff        = "HANDED_OFF"
+	ReasonOutsideWindow    = "OUTSIDE_WINDOW"
+	ReasonNoInbound        = "NO_INBOUND"
+	ReasonUnreachable      = "UNREACHABLE"
+	ReasonNoRecipient      = "NO_RECIPIENT"
+	ReasonDisconnected     = "CHANNEL_DISCONNECTED"
+	ReasonInvalid          = "INVALID_MESSAGE"
+	ReasonAuth             = "AUTHENTICATION_FAILED"
+	ReasonPlatform         = "PLATFORM_ERROR"
+	ReasonPartiallySent    = "PARTIALLY_SENT"
+	ReasonRetriesExhausted = "RETRIES_EXHAUSTED"
+)
+
+// Defaults of Config.
+const (
+	DefaultSendTimeout  = 2 * time.Minute
+	DefaultClaimTimeout = 5 * time.Minute
+)
+
+const (
+	// window is the standard messaging window of WhatsApp, Messenger and
+	// Instagram after the customer's last message.
+	window = 24 * time.Hour
+	// humanAgentWindow is how long after it a person may still reply on
+	// Messenger and Instagram with the HUMAN_AGENT tag.
+	humanAgentWindow = 7 * 24 * time.Hour
+	// recordTimeout bounds the transaction that records an outcome.
+	recordTimeout = 15 * time.Second
+)
+
+// Notifier is told after a commit that appended events (realtime.Hub).
+type Notifier interface {
+	Notify()
+}
+
+// Config holds the service's collaborators and limits.
+type Config struct {
+	DB *bun.DB
+	// Connections opens the accounts' sealed credentials.
+	Connections *channel.Connections
+	Telegram    *telegram.Client
+	Meta        *meta.Client
+	Notifier    Notifier
+	Logger      *slog.Logger
+	// SendTimeout bounds one send (all parts of a split text);
+	// DefaultSendTimeout when zero.
+	SendTimeout time.Duration
+	// ClaimTimeout is how old a claim must be before another run takes it
+	// over (its run died mid-send); DefaultClaimTimeout when zero. It must
+	// exceed SendTimeout.
+	ClaimTimeout time.Duration
+}
+
+// Service delivers outbound messages.
+type Service struct {
+	db          *bun.DB
+	conns       *channel.Connections
+	tg          *telegram.Client
+	meta        *meta.Client
+	notify      Notifier
+	log         *slog.Logger
+	sendTimeout time.Duration
+	claimTTL    time.Duration
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	s := &Service{
+		db: cfg.DB, conns: cfg.Connections, tg: cfg.Telegram, meta: cfg.Meta, notify: cfg.Notifier, log: cfg.Logger,
+		sendTimeout: cfg.SendTimeout, claimTTL: cfg.ClaimTimeout,
+	}
+	if s.sendTimeout == 0 {
+		s.sendTimeout = DefaultSendTimeout
+	}
+	if s.claimTTL == 0 {
+		s.claimTTL = DefaultClaimTimeout
+	}
+	if s.claimTTL <= s.sendTimeout {
+		return nil, fmt.Errorf("delivery: claim timeout %s must exceed send timeout %s", s.claimTTL, s.sendTimeout)
+	}
+	if s.db == nil || s.conns == nil || s.tg == nil || s.meta == nil || s.notify == nil || s.log == nil {
+		return nil, errors.New("delivery: every collaborator is required")
+	}
+	return s, nil
+}
+
+// SendTimeout is the most one send may take; a job's timeout must exceed it.
+func (s *Service) SendTimeout() time.Duration { return s.sendTimeout }
+
+// WaitError asks for the delivery to be tried again after After, without
+// counting as a failed attempt: the platform asked us to slow down, or
+// another run holds the message's claim.
+type WaitError struct {
+	After  time.Duration
+	Reason string
+}
+
+func (e *WaitError) Error() string {
+	return fmt.Sprintf("delivery: try again in %s: %s", e.After, e.Reason)
+}
+
+// Attempt describes the job run that calls Deliver.
+type Attempt struct {
+	// Final is set on the job's last attempt: an error that would be
+	// retried fails the message instead.
+	Final bool
+}
+
+// Deliver sends the message of args if it still waits for delivery. See
+// the package comment for what happens when.
+func (s *Service) Deliver(ctx context.Context, args jobs.DeliverMessageArgs, at Attempt) error {
+	msg := new(conversation.Message)
+	err := s.db.NewSelect().Model(msg).Where("organization_id = ? AND id = ?", args.OrganizationID, args.MessageID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // deleted with its organisation or conversation
+	}
+	if err != nil {
+		return fmt.Errorf("deliver: load message: %w", err)
+	}
+	if msg.DeliveryStatus != conversation.DeliveryPending {
+		return nil
+	}
+	claimed, err := s.claim(ctx, msg)
+	if err != nil || !claimed {
+		return err
+	}
+	d, fail, err := s.prepare(ctx, msg)
+	if err != nil {
+		return s.release(ctx, msg, err)
+	}
+	if fail != nil {
+		return s.fail(ctx, d, *fail)
+	}
+	sent, err := s.send(ctx, d)
+	if err == nil {
+		return s.succeed(ctx, d, sent)
+	}
+	return s.failed(ctx, d, sent, err, at)
+}
+
+// claim takes the message for this run in its own committed transaction.
+// It reports false, nil when the message is no longer PENDING, and a
+// *WaitError while another run's claim is fresh.
+func (s *Service) claim(ctx context.Context, msg *conversation.Message) (bool, error) {
+	var attempts int
+	err := s.db.NewRaw(`INSERT INTO message_deliveries AS d (message_id, organization_id, claimed_at, attempts)
+		SELECT m.id, m.organization_id, now(), 1 FROM messages m
+		WHERE m.organization_id = ? AND m.id = ? AND m.delivery_status = 'PENDING'
+		ON CONFLICT (message_id) DO UPDATE SET claimed_at = now(), attempts = d.attempts + 1, updated_at = now()
+		WHERE d.claimed_at IS NULL OR d.claimed_at < now() - make_interval(secs => ?)
+		RETURNING d.attempts`, msg.OrganizationID, msg.ID, s.claimTTL.Seconds()).Scan(ctx, &attempts)
+	if err == nil {
+		if attempts > 1 {
+			s.log.InfoContext(ctx, "delivery claimed", slog.String("message_id", msg.ID.String()), slog.Int("attempts", attempts))
+		}
+		return true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("deliver: claim message: %w", err)
+	}
+	var status conversation.DeliveryStatus
+	var claimedAt time.Time
+	err = s.db.NewRaw(`SELECT m.delivery_status, coalesce(d.claimed_at, now()) FROM messages m
+		LEFT JOIN message_deliveries d ON d.message_id = m.id WHERE m.id = ?`, msg.ID).Scan(ctx, &status, &claimedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("deliver: read claim: %w", err)
+	}
+	if status != conversation.DeliveryPending {
+		return false, nil
+	}
+	wait := time.Until(claimedAt.Add(s.claimTTL))
+	if wait < time.Second {
+		wait = time.Second
+	}
+	return false, &WaitError{After: wait, Reason: "another run is sending this message"}
+}
+
+// delivery is everything one send needs, read after the claim.
+type delivery struct {
+	msg      *conversation.Message
+	conv     *conversation.Conversation
+	account  *channel.Account
+	identity uuid.UUID
+	out      wire.Outbound
+	// template is the account's re-engagement template (WhatsApp).
+	template *wire.Template
+}
+
+// failure is a final outcome other than SENT.
+type failure struct {
+	reason string
+	// message says what happened, for agents.
+	message string
+	// platform is the platform's error, if it gave one.
+	platform *wire.SendError
+	// sent are ids of parts that went out before the failure.
+	sent []string
+}
+
+// templateSetting is the account setting reengagementTemplate.
+type templateSetting struct {
+	Name      string `json:"name"`
+	Language  string `json:"language"`
+	TextParam bool   `json:"textParam"`
+}
+
+// prepare loads the conversation, the account and the recipient, and
+// applies the send-time checks. It returns a failure for a message that
+// must not be sent.
+func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*delivery, *failure, error) {
+	d := &delivery{msg: msg, conv: new(conversation.Conversation), account: new(channel.Account)}
+	err := s.db.NewSelect().Model(d.conv).ColumnExpr("conversation.*").ColumnExpr("ca.kind").
+		Join("JOIN channel_accounts AS ca ON ca.id = conversation.channel_account_id").
+		Where("conversation.id = ?", msg.ConversationID).Scan(ctx)
+	if err != nil {
+		return d, nil, fmt.Errorf("deliver: load conversation: %w", err)
+	}
+	if err := s.db.NewSelect().Model(d.account).Where("id = ?", d.conv.ChannelAccountID).Scan(ctx); err != nil {
+		return d, nil, fmt.Errorf("deliver: load account: %w", err)
+	}
+	if d.account.Status == channel.StatusDisconnected {
+		return d, &failure{reason: ReasonDisconnected, message: "the channel was disconnected"}, nil
+	}
+	if msg.Author == conversation.AuthorBot && handedOffSince(d.conv, msg.CreatedAt) {
+		return d, &failure{reason: ReasonHandedOff, message: "a person took the conversation over before the bot's message went out"}, nil
+	}
+	if d.conv.ContactID == nil {
+		return d, &failure{reason: ReasonNoRecipient, message: "the conversation has no customer"}, nil
+	}
+	var ident struct {
+		ID            uuid.UUID  `bun:"id"`
+		ExternalID    string     `bun:"external_id"`
+		UnreachableAt *time.Time `bun:"unreachable_at"`
+		Reason        *string    `bun:"unreachable_reason"`
+	}
+	err = s.db.NewRaw(`SELECT id, external_id, unreachable_at, unreachable_reason FROM contact_identities
+		WHERE channel_account_id = ? AND contact_id = ? ORDER BY created_at DESC LIMIT 1`,
+		d.conv.ChannelAccountID, *d.conv.ContactID).Scan(ctx, &ident)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, &failure{reason: ReasonNoRecipient, message: "the customer has no identity on this channel"}, nil
+	}
+	if err != nil {
+		return d, nil, fmt.Errorf("deliver: load recipient: %w", err)
+	}
+	d.identity = ident.ID
+	if ident.UnreachableAt != nil && (d.conv.LastInboundAt == nil || d.conv.LastInboundAt.Before(*ident.UnreachableAt)) {
+		why := "the platform reported the customer unreachable"
+		if ident.Reason != nil {
+			why += ": " + *ident.Reason
+		}
+		return d, &failure{reason: ReasonUnreachable, message: why + "; they have not written since"}, nil
+	}
+	d.out = outbound(msg, ident.ExternalID)
+	if d.conv.Kind == channel.WhatsApp {
+		var settings struct {
+			Template *templateSetting `json:"reengagementTemplate"`
+		}
+		if len(d.account.Settings) > 0 {
+			if err := json.Unmarshal(d.account.Settings, &settings); err != nil {
+				return d, nil, fmt.Errorf("deliver: read account settings: %w", err)
+			}
+		}
+		if t := settings.Template; t != nil && t.Name != "" && t.Language != "" {
+			d.template = &wire.Template{Name: t.Name, Language: t.Language}
+			if t.TextParam {
+				d.template.BodyParams = []string{msg.Text}
+			}
+		}
+	}
+	var dbNow time.Time
+	if err := s.db.NewRaw(`SELECT now()`).Scan(ctx, &dbNow); err != nil {
+		return d, nil, fmt.Errorf("deliver: read clock: %w", err)
+	}
+	if f := d.applyWindow(dbNow); f != nil {
+		return d, f, nil
+	}
+	return d, nil, nil
+}
+
+// handedOffSince reports whether a person took conv over after a message
+// stored at stored. A bot reply stored in the hand-off's own transaction
+// (the "a colleague will answer" line) has the same timestamp and still
+// goes out. An agent's reply hands off without handed_off_at; its time is
+// last_human_reply_at.
+func handedOffSince(conv *conversation.Conversation, stored time.Time) bool {
+	if conv.Owner != conversation.OwnerHuman {
+		return false
+	}
+	at := conv.HandedOffAt
+	if at == nil {
+		at = conv.LastHumanReplyAt
+	}
+	return at == nil || at.After(stored)
+}
+
+// applyWindow adapts d.out to the platform's messaging window at now, or
+// returns why it cannot be sent.
+func (d *delivery) applyWindow(now time.Time) *failure {
+	last := d.conv.LastInboundAt
+	switch d.conv.Kind {
+	case channel.Telegram:
+		if last == nil {
+			return &failure{reason: ReasonNoInbound, message: "the customer has not written to the bot yet, and bots cannot start conversations"}
+		}
+	case channel.WhatsApp:
+		if last == nil || now.Sub(*last) > window {
+			if d.template == nil {
+				return &failure{reason: ReasonOutsideWindow, message: "more than 24 hours since the customer's last message, and the account has no re-engagement template"}
+			}
+			d.useTemplate()
+		}
+	case channel.Messenger, channel.Instagram:
+		if last == nil {
+			return &failure{reason: ReasonOutsideWindow, message: "the customer has not written on this channel yet"}
+		}
+		if now.Sub(*last) > window {
+			if d.msg.Author != conversation.AuthorUser || now.Sub(*last) > humanAgentWindow {
+				return &failure{reason: ReasonOutsideWindow, message: "more than 24 hours since the customer's last message; only a person may answer, within 7 days"}
+			}
+			d.out.HumanAgent = true
+		}
+	}
+	return nil
+}
+
+// useTemplate sends the account's template instead of the free text.
+func (d *delivery) useTemplate() {
+	d.out.Template = d.template
+	d.out.Text, d.out.Buttons, d.out.Media = "", nil, nil
+}
+
+// outbound builds what to send for msg to chatID.
+func outbound(msg *conversation.Message, chatID string) wire.Outbound {
+	out := wire.Outbound{ChatID: chatID, Text: msg.Text, Reference: msg.ID.String()}
+	for _, b := range msg.Buttons {
+		out.Buttons = append(out.Buttons, wire.Button{Title: b.Title, Payload: b.Payload})
+	}
+	for _, a := range msg.Attachments {
+		m := wire.Media{URL: a.URL, MIMEType: a.MimeType, Kind: wire.File}
+		switch {
+		case strings.HasPrefix(a.MimeType, "image/"):
+			m.Kind = wire.Image
+		case strings.HasPrefix(a.MimeType, "video/"):
+			m.Kind = wire.Video
+		case strings.HasPrefix(a.MimeType, "audio/"):
+			m.Kind = wire.Audio
+		}
+		out.Media = append(out.Media, m)
+	}
+	return out
+}
+
+// send calls the platform once, and once more when the answer says the
+// window is closed and there is a way to send anyway (a template, the
+// HUMAN_AGENT tag).
+func (s *Service) send(ctx context.Context, d *delivery) (wire.Sent, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.sendTimeout)
+	defer cancel()
+	sent, err := s.sendOnce(ctx, d)
+	se, ok := wire.AsSendError(err)
+	if !ok || !se.OutsideWindow || len(sent.IDs) > 0 {
+		return sent, err
+	}
+	switch {
+	case d.conv.Kind == channel.WhatsApp && d.template != nil && d.out.Template == nil:
+		d.useTemplate()
+	case (d.conv.Kind == channel.Messenger || d.conv.Kind == channel.Instagram) && d.msg.Author == conversation.AuthorUser && !d.out.HumanAgent &&
+		d.conv.LastInboundAt != nil && time.Since(*d.conv.LastInboundAt) <= humanAgentWindow:
+		d.out.HumanAgent = true
+	default:
+		return sent, err
+	}
+	return s.sendOnce(ctx, d)
+}
+
+func (s *Service) sendOnce(ctx context.Context, d *delivery) (wire.Sent, error) {
+	switch d.conv.Kind {
+	case channel.Telegram:
+		var c channel.TelegramCredentials
+		if err := s.conns.Credentials(ctx, d.account, &c); err != nil {
+			return wire.Sent{}, err
+		}
+		return s.tg.Send(ctx, c.BotToken, d.out)
+	case channel.WhatsApp:
+		var c channel.WhatsAppCredentials
+		if err := s.conns.Credentials(ctx, d.account, &c); err != nil {
+			return wire.Sent{}, err
+		}
+		return s.meta.Send(ctx, meta.WhatsAppCredentials{PhoneNumberID: c.PhoneNumberID, AccessToken: c.AccessToken}, d.out)
+	case channel.Messenger:
+		var c channel.MessengerCredentials
+		if err := s.conns.Credentials(ctx, d.account, &c); err != nil {
+			return wire.Sent{}, err
+		}
+		return s.meta.Send(ctx, meta.MessengerCredentials{PageID: c.PageID, PageToken: c.PageToken}, d.out)
+	case channel.Instagram:
+		var c channel.InstagramCredentials
+		if err := s.conns.Credentials(ctx, d.account, &c); err != nil {
+			return wire.Sent{}, err
+		}
+		return s.meta.Send(ctx, meta.InstagramCredentials{AccountID: c.AccountID, AccessToken: c.AccessToken}, d.out)
+	}
+	return wire.Sent{}, fmt.Errorf("%w: channel %s has no platform to deliver to", wire.ErrInvalidOutbound, d.conv.Kind)
+}
+
+// failed turns a send error into the outcome: retry (error), wait
+// (*WaitError) or a final failure.
+func (s *Service) failed(ctx context.Context, d *delivery, sent wire.Sent, err error, at Attempt) error {
+	se, isSend := wire.AsSendError(err)
+	parts := sent.IDs
+	if isSend && len(se.Sent) > len(parts) {
+		parts = se.Sent
+	}
+	switch {
+	case len(parts) > 0:
+		return s.fail(ctx, d, failure{reason: ReasonPartiallySent, message: "only the first parts of a long text went out: " + err.Error(), platform: se, sent: parts})
+	case errors.Is(err, wire.ErrInvalidOutbound) || errors.Is(err, meta.ErrInvalidOutbound):
+		return s.fail(ctx, d, failure{reason: ReasonInvalid, message: err.Error()})
+	case errors.Is(err, telegram.ErrInvalidToken):
+		return s.fail(ctx, d, failure{reason: ReasonAuth, message: err.Error()})
+	case !isSend:
+		// Our side (credentials, a response we could not read): retry.
+		if at.Final {
+			return s.fail(ctx, d, failure{reason: ReasonRetriesExhausted, message: err.Error()})
+		}
+		return s.release(ctx, d.msg, err)
+	case se.Unreachable:
+		return s.fail(ctx, d, failure{reason: ReasonUnreachable, message: se.Error(), platform: se})
+	case se.OutsideWindow:
+		return s.fail(ctx, d, failure{reason: ReasonOutsideWindow, message: se.Error(), platform: se})
+	case se.Retry:
+		if at.Final {
+			return s.fail(ctx, d, failure{reason: ReasonRetriesExhausted, message: se.Error(), platform: se})
+		}
+		if rerr := s.recordRetry(ctx, d, se); rerr != nil {
+			return rerr
+		}
+		if se.RetryAfter > 0 {
+			return &WaitError{After: se.RetryAfter, Reason: se.Error()}
+		}
+		return err
+	case authFailure(se):
+		return s.fail(ctx, d, failure{reason: ReasonAuth, message: se.Error(), platform: se})
+	default:
+		return s.fail(ctx, d, failure{reason: ReasonPlatform, message: se.Error(), platform: se})
+	}
+}
+
+// authFailure reports a rejected token: HTTP 401, Graph code 190.
+func authFailure(se *wire.SendError) bool {
+	return se.HTTPStatus == http.StatusUnauthorized || se.Err.Code == http.StatusUnauthorized || (se.Platform != wire.Telegram && se.Err.Code == 190)
+}
+
+// accountWide reports whether f says something about the account's health
+// rather than about one customer or one message.
+func (f failure) accountWide() bool {
+	switch f.reason {
+	case ReasonAuth, ReasonPlatform, ReasonRetriesExhausted:
+		return f.platform != nil || f.reason == ReasonAuth
+	}
+	return false
+}

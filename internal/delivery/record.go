@@ -1,0 +1,186 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"frontdesk/internal/channel"
+	"frontdesk/internal/channel/wire"
+	"frontdesk/internal/conversation"
+	"frontdesk/internal/eventlog"
+)
+
+// record runs fn in one short transaction on a context detached from the
+// job's: once the platform has the message, a cancelled job must still
+// record it. Subscribers are told after the commit.
+func (s *Service) record(ctx context.Context, op string, fn func(ctx context.Context, tx bun.Tx) error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := s.db.RunInTx(ctx, nil, fn); err != nil {
+		return fmt.Errorf("deliver: %s: %w", op, err)
+	}
+	s.notify.Notify()
+	return nil
+}
+
+// setStatus moves the message from PENDING to status; it reports false
+// when the message had already left PENDING (a run that took a stale
+// claim over got there first).
+func setStatus(ctx context.Context, tx bun.Tx, msg *conversation.Message, status conversation.DeliveryStatus, externalID *string) (bool, error) {
+	q := tx.NewUpdate().Model((*conversation.Message)(nil)).Set("delivery_status = ?", status).
+		Where("id = ? AND delivery_status = ?", msg.ID, conversation.DeliveryPending)
+	if externalID != nil {
+		q.Set("external_id = ?", *externalID)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("update message: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// succeed records a message the platform accepted.
+func (s *Service) succeed(ctx context.Context, d *delivery, sent wire.Sent) error {
+	var first *string
+	if len(sent.IDs) > 0 {
+		first = &sent.IDs[0]
+	}
+	ids := sent.IDs
+	if ids == nil {
+		ids = []string{}
+	}
+	return s.record(ctx, "record sent", func(ctx context.Context, tx bun.Tx) error {
+		moved, err := setStatus(ctx, tx, d.msg, conversation.DeliverySent, first)
+		if err != nil || !moved {
+			return err
+		}
+		_, err = tx.NewRaw(`UPDATE message_deliveries SET claimed_at = NULL, platform_ids = ?, error_reason = NULL, error_code = NULL,
+			error_message = NULL, updated_at = now() WHERE message_id = ?`, pgdialect.Array(ids), d.msg.ID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		}
+		// A send that works shows the credentials work again.
+		_, err = tx.NewUpdate().Model((*channel.Account)(nil)).Set("status = ?", channel.StatusActive).Set("updated_at = now()").
+			Where("id = ? AND status = ?", d.account.ID, channel.StatusError).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("update account: %w", err)
+		}
+		payload := map[string]any{"status": conversation.DeliverySent, "externalIds": ids}
+		if d.out.Template != nil {
+			payload["template"] = d.out.Template.Name
+		}
+		if d.out.HumanAgent {
+			payload["humanAgent"] = true
+		}
+		return eventlog.Append(ctx, tx, d.event(payload))
+	})
+}
+
+// fail records a final failure, raising an event for agents.
+func (s *Service) fail(ctx context.Context, d *delivery, f failure) error {
+	var first *string
+	if len(f.sent) > 0 {
+		first = &f.sent[0]
+	}
+	ids := f.sent
+	if ids == nil {
+		ids = []string{}
+	}
+	var code *int
+	if f.platform != nil {
+		code = &f.platform.Err.Code
+	}
+	err := s.record(ctx, "record failure", func(ctx context.Context, tx bun.Tx) error {
+		moved, err := setStatus(ctx, tx, d.msg, conversation.DeliveryFailed, first)
+		if err != nil || !moved {
+			return err
+		}
+		_, err = tx.NewRaw(`INSERT INTO message_deliveries AS d (message_id, organization_id, platform_ids, error_reason, error_code, error_message)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (message_id) DO UPDATE SET claimed_at = NULL, platform_ids = excluded.platform_ids, error_reason = excluded.error_reason,
+			  error_code = excluded.error_code, error_message = excluded.error_message, updated_at = now()`,
+			d.msg.ID, d.msg.OrganizationID, pgdialect.Array(ids), f.reason, code, f.message).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		}
+		if f.reason == ReasonUnreachable && f.platform != nil {
+			_, err := tx.NewRaw(`UPDATE contact_identities SET unreachable_at = now(), unreachable_reason = ? WHERE id = ?`,
+				f.platform.Err.String(), d.identity).Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("mark recipient unreachable: %w", err)
+			}
+		}
+		if f.accountWide() {
+			if err := s.accountError(ctx, tx, d.account, f.message, f.reason == ReasonAuth); err != nil {
+				return err
+			}
+		}
+		payload := map[string]any{"status": conversation.DeliveryFailed, "reason": f.reason, "error": f.message}
+		if code != nil {
+			payload["code"] = *code
+		}
+		if len(ids) > 0 {
+			payload["externalIds"] = ids
+		}
+		return eventlog.Append(ctx, tx, d.event(payload))
+	})
+	if err != nil {
+		return err
+	}
+	s.log.WarnContext(ctx, "delivery failed", slog.String("message_id", d.msg.ID.String()), slog.String("reason", f.reason), slog.String("error", f.message))
+	return nil
+}
+
+// recordRetry notes a failure that will be retried: the claim is released
+// for the next run, and the account shows the error.
+func (s *Service) recordRetry(ctx context.Context, d *delivery, se *wire.SendError) error {
+	return s.record(ctx, "record retry", func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewRaw(`UPDATE message_deliveries SET claimed_at = NULL, error_reason = ?, error_code = ?, error_message = ?, updated_at = now()
+			WHERE message_id = ?`, ReasonPlatform, se.Err.Code, se.Error(), d.msg.ID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("release claim: %w", err)
+		}
+		return s.accountError(ctx, tx, d.account, se.Error(), false)
+	})
+}
+
+// release gives the claim back after an error on our side, and returns
+// that error for River to retry.
+func (s *Service) release(ctx context.Context, msg *conversation.Message, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if _, err := s.db.NewRaw(`UPDATE message_deliveries SET claimed_at = NULL, updated_at = now() WHERE message_id = ?`, msg.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("%w (and release claim: %v)", cause, err)
+	}
+	return cause
+}
+
+// accountError records an account's latest delivery failure; auth marks
+// it ERROR until an admin updates its credentials or a send works again.
+func (s *Service) accountError(ctx context.Context, tx bun.Tx, a *channel.Account, message string, auth bool) error {
+	now := time.Now()
+	a.LastError, a.LastErrorAt, a.UpdatedAt = &message, &now, now
+	cols := []string{"last_error", "last_error_at", "updated_at"}
+	if auth && a.Status == channel.StatusActive {
+		a.Status = channel.StatusError
+		cols = append(cols, "status")
+	}
+	if _, err := tx.NewUpdate().Model(a).Column(cols...).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("record account error: %w", err)
+	}
+	return nil
+}
+
+// event is d's MESSAGE_DELIVERY_UPDATED event with payload.
+func (d *delivery) event(payload map[string]any) *eventlog.Event {
+	return &eventlog.Event{
+		OrganizationID: d.msg.OrganizationID, ConversationID: &d.msg.ConversationID, MessageID: &d.msg.ID,
+		Type: eventlog.MessageDeliveryUpdated, Private: true, Payload: eventlog.Payload(payload),
+	}
+}
