@@ -56,6 +56,14 @@ func StartOn(t testing.TB, databaseURL string, opts ...Option) *Server {
 	cfg.DataDir = t.TempDir()
 	cfg.RateLimit, cfg.RateBurst = 10_000, 10_000
 	cfg.PasswordCost = 4 // the race detector makes real bcrypt costs take seconds
+	// Tests never reach the real platforms: unless a test points them at
+	// its own fake, their APIs answer 503 (retryable, so nothing fails for
+	// good because of it).
+	unavailable := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, `{"ok":false,"error_code":503,"description":"no platform in tests"}`, http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(unavailable.Close)
+	cfg.MetaGraphURL, cfg.TelegramAPIURL = unavailable.URL, unavailable.URL
 	for _, o := range opts {
 		o(&cfg)
 	}
