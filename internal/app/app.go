@@ -297,7 +297,7 @@ func (a *App) Build(ctx context.Context) error {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", a.Endpoint)
-	mux.Handle("/webhooks/", intake.New(a.DB.Bun, connections, a.Conversations, a.Log))
+	mux.Handle("/webhooks/", intake.New(a.DB.Bun, connections, a.Conversations, a.Delivery, a.Log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	a.Handler = logging.Middleware(a.Log, mux)

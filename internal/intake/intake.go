@@ -32,21 +32,27 @@ import (
 // to 3 MB.
 const MaxBody = 3 << 20
 
+// Statuses applies platforms' delivery reports (delivery.Service).
+type Statuses interface {
+	ApplyStatus(ctx context.Context, a *channel.Account, platformID string, status wire.DeliveryStatus, errs []wire.PlatformError) (bool, error)
+}
+
 // Handler serves the webhook endpoints.
 type Handler struct {
-	db    *bun.DB
-	conns *channel.Connections
-	convs *conversation.Service
-	log   *slog.Logger
-	mux   *http.ServeMux
+	db       *bun.DB
+	conns    *channel.Connections
+	convs    *conversation.Service
+	statuses Statuses
+	log      *slog.Logger
+	mux      *http.ServeMux
 }
 
 // New returns the webhook handler; mount it at /webhooks/.
-func New(db *bun.DB, conns *channel.Connections, convs *conversation.Service, log *slog.Logger) *Handler {
+func New(db *bun.DB, conns *channel.Connections, convs *conversation.Service, statuses Statuses, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{db: db, conns: conns, convs: convs, log: log, mux: http.NewServeMux()}
+	h := &Handler{db: db, conns: conns, convs: convs, statuses: statuses, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /webhooks/{platform}/{id}", h.handshake)
 	h.mux.HandleFunc("POST /webhooks/{platform}/{id}", h.receive)
 	return h
@@ -235,6 +241,10 @@ func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) e
 		}
 		in.Text = fmt.Sprintf("(sent %s, which Frontdesk cannot show) %s", e.Unsupported, e.Text)
 		_, err = h.convs.RecordNotice(ctx, in)
+	case wire.Status:
+		// RefID is our message's platform id; out of order and repeated
+		// reports change nothing.
+		_, err = h.statuses.ApplyStatus(ctx, a, e.RefID, e.Status, e.Errors)
 	case wire.Error:
 		h.recordError(ctx, a, fmt.Errorf("platform reported: %v", e.Errors))
 	default:

@@ -298,3 +298,47 @@ func TestEditsAndUnsupportedAreRecorded(t *testing.T) {
 	h.s.WaitProcessed()
 	require.Zero(t, h.count(t, `SELECT count(*) FROM messages WHERE author = 'BOT'`), "the bot does not answer notices")
 }
+
+// WhatsApp statuses move an outbound message forward only: read is not
+// undone by a late delivered, and a failure reaches agents with its code.
+func TestWhatsAppStatusesAreMonotonic(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	byVector := map[string]string{}
+	for _, v := range vectors(t) {
+		byVector[v.File] = v.Signature
+	}
+	postFixture := func(name string) {
+		t.Helper()
+		body, err := os.ReadFile(filepath.Join(metaFixtures, "whatsapp", name))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, post(t, h.url["WHATSAPP"], body, map[string]string{"X-Hub-Signature-256": byVector["whatsapp/"+name]}), name)
+	}
+	postFixture("text_message.json") // the customer's conversation
+	h.s.WaitProcessed()
+	var convID string
+	require.NoError(t, h.s.App.DB.SQL.QueryRow(`SELECT id FROM conversations WHERE channel_account_id = $1`, h.id["WHATSAPP"]).Scan(&convID))
+	// Two messages of ours the platform knows by these ids.
+	for _, wamid := range []string{"wamid.HBgLMTY1MDU1NTAxMjMVAgARGBJGQTk0QjdDMjE5RTBBMTc3MEEA", "wamid.HBgLMTY1MDU1NTAxMjMVAgARGBI1QzdEMDhFMTIzNDU2Nzg5QUIA"} {
+		_, err := h.s.App.DB.SQL.Exec(`INSERT INTO messages (id, organization_id, conversation_id, direction, author, text, delivery_status, external_id)
+			SELECT $1, organization_id, id, 'OUT', 'BOT', 'Цена от 30 000 ₽', 'SENT', $3 FROM conversations WHERE id = $2`, uuid.New(), convID, wamid)
+		require.NoError(t, err)
+	}
+	status := func(wamid string) string {
+		var s string
+		require.NoError(t, h.s.App.DB.SQL.QueryRow(`SELECT delivery_status FROM messages WHERE external_id = $1`, wamid).Scan(&s))
+		return s
+	}
+	const first = "wamid.HBgLMTY1MDU1NTAxMjMVAgARGBJGQTk0QjdDMjE5RTBBMTc3MEEA"
+	postFixture("status_read.json")
+	require.Equal(t, "READ", status(first))
+	postFixture("status_delivered.json")
+	postFixture("status_sent.json")
+	postFixture("status_read.json")
+	require.Equal(t, "READ", status(first), "never back from read")
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM events WHERE type = 'MESSAGE_DELIVERY_UPDATED' AND payload->>'platformId' = $1`, first))
+
+	postFixture("status_failed_131047.json")
+	require.Equal(t, "FAILED", status("wamid.HBgLMTY1MDU1NTAxMjMVAgARGBI1QzdEMDhFMTIzNDU2Nzg5QUIA"))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM events WHERE type = 'MESSAGE_DELIVERY_UPDATED' AND (payload->'error'->>'code')::int = 131047`))
+}
