@@ -14,6 +14,7 @@ import (
 
 	"frontdesk/internal/channel"
 	"frontdesk/internal/eventlog"
+	"frontdesk/jobs"
 )
 
 // ChannelMessage is a customer's message from a platform webhook,
@@ -33,6 +34,9 @@ type ChannelMessage struct {
 	Text        string
 	Payload     string
 	Attachments []Attachment
+	// CallbackID is a Telegram button press to acknowledge
+	// (answerCallbackQuery), enqueued with the message.
+	CallbackID string
 }
 
 // ReceiveFromChannel stores a platform message in the sender's
@@ -55,7 +59,15 @@ func (s *Service) ReceiveFromChannel(ctx context.Context, in ChannelMessage) (ms
 		// One sender's first messages may arrive at once (Telegram sends
 		// updates in parallel): the sender's lock makes them share one
 		// contact and one conversation.
-		return lockedSenderConversation(ctx, tx, a, in)
+		conv, err := lockedSenderConversation(ctx, tx, a, in)
+		if err != nil || conv == nil || in.CallbackID == "" {
+			return conv, err
+		}
+		_, err = s.jobs.InsertTx(ctx, tx.Tx, jobs.AnswerCallbackArgs{OrganizationID: a.OrganizationID, ChannelAccountID: a.ID, CallbackID: in.CallbackID}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("enqueue callback answer: %w", err)
+		}
+		return conv, nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("receive from %s: %w", a.Kind, err)

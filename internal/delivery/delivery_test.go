@@ -369,7 +369,9 @@ func TestBlockedBotFailsAndMarksUnreachable(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	conv := b.conversationOn(t, b.connectTelegram(t), chatID, ago(time.Minute))
-	b.telegram.setAnswer(func(int, recorded) (int, []byte) { return http.StatusForbidden, fixture(t, "telegram_error_403_blocked.json") })
+	b.telegram.setAnswer(func(int, recorded) (int, []byte) {
+		return http.StatusForbidden, fixture(t, "telegram_error_403_blocked.json")
+	})
 
 	msg := b.botReply(t, conv, "Доставка по Москве стоит 350 ₽.", nil, nil)
 	require.Equal(t, "FAILED", b.waitDelivered(t, msg).Status)

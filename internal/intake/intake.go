@@ -217,7 +217,7 @@ func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) e
 	}
 	in := conversation.ChannelMessage{
 		Account: a, SenderID: e.Sender.ID, SenderName: e.Sender.Name, Phone: e.Sender.Phone, Language: e.Sender.Language,
-		ExternalID: e.ExternalID, Text: e.Text, Payload: e.Payload, Attachments: atts,
+		ExternalID: e.ExternalID, Text: e.Text, Payload: e.Payload, Attachments: atts, CallbackID: e.CallbackID,
 	}
 	var err error
 	switch e.Kind {

@@ -9,17 +9,20 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/apptest"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/config"
 )
 
 // Fixtures are the adapters' byte-exact copies of shared/fixtures/channels.
@@ -38,9 +41,9 @@ type harness struct {
 	id  map[string]string
 }
 
-func setup(t *testing.T) *harness {
+func setup(t *testing.T, opts ...apptest.Option) *harness {
 	t.Helper()
-	s := apptest.Start(t)
+	s := apptest.Start(t, opts...)
 	h := &harness{s: s, org: s.SignUp("Channels"), url: map[string]string{}, id: map[string]string{}}
 	for kind, creds := range map[string]map[string]any{
 		"WHATSAPP":  {"phoneNumberId": "109876543210987", "wabaId": "102938475610293", "accessToken": "EAAG-test-access-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
@@ -341,4 +344,60 @@ func TestWhatsAppStatusesAreMonotonic(t *testing.T) {
 	postFixture("status_failed_131047.json")
 	require.Equal(t, "FAILED", status("wamid.HBgLMTY1MDU1NTAxMjMVAgARGBI1QzdEMDhFMTIzNDU2Nzg5QUIA"))
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM events WHERE type = 'MESSAGE_DELIVERY_UPDATED' AND (payload->'error'->>'code')::int = 131047`))
+}
+
+// A Telegram button press is answered (answerCallbackQuery) once, however
+// often Telegram delivers it.
+func TestTelegramButtonPressIsAnswered(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	answered := map[string]int{}
+	sent, err := os.ReadFile(filepath.Join(telegramFixtures, "sendMessage_response.json"))
+	require.NoError(t, err)
+	tg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/answerCallbackQuery"):
+			var req struct {
+				CallbackQueryID string `json:"callback_query_id"`
+			}
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.CallbackQueryID == "" {
+				http.Error(w, `{"ok":false,"error_code":400,"description":"Bad Request"}`, http.StatusBadRequest)
+				return
+			}
+			mu.Lock()
+			answered[req.CallbackQueryID]++
+			mu.Unlock()
+			_, _ = w.Write([]byte(`{"ok":true,"result":true}`))
+		default:
+			_, _ = w.Write(sent)
+		}
+	}))
+	t.Cleanup(tg.Close)
+	h := setup(t, func(c *config.Config) { c.TelegramAPIURL = tg.URL })
+	body, err := os.ReadFile(filepath.Join(telegramFixtures, "update_callback_query.json"))
+	require.NoError(t, err)
+	var update struct {
+		CallbackQuery struct{ ID string } `json:"callback_query"`
+	}
+	require.NoError(t, json.Unmarshal(body, &update))
+	hdr := map[string]string{"X-Telegram-Bot-Api-Secret-Token": h.telegramSecret(t)}
+	for range 3 {
+		require.Equal(t, http.StatusOK, post(t, h.url["TELEGRAM"], body, hdr))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := answered[update.CallbackQuery.ID]
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.s.WaitProcessed()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, map[string]int{update.CallbackQuery.ID: 1}, answered)
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN' AND payload <> ''`))
 }

@@ -39,7 +39,21 @@ func Register(workers *river.Workers, s Services) error {
 	if err := river.AddWorkerSafely(workers, NewDeliverMessage(s.Delivery)); err != nil {
 		return fmt.Errorf("register deliver_message: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &AnswerCallback{svc: s.Delivery}); err != nil {
+		return fmt.Errorf("register answer_callback: %w", err)
+	}
 	return nil
+}
+
+// AnswerCallback acknowledges a Telegram button press.
+type AnswerCallback struct {
+	river.WorkerDefaults[jobs.AnswerCallbackArgs]
+	svc *delivery.Service
+}
+
+// Work answers the callback query.
+func (w *AnswerCallback) Work(ctx context.Context, job *river.Job[jobs.AnswerCallbackArgs]) error {
+	return w.svc.AnswerCallback(ctx, job.Args)
 }
 
 // ProcessMessage runs the pipeline for one inbound message. The pipeline is
