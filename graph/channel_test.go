@@ -1,12 +1,20 @@
 package graph_test
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/apptest"
+	"frontdesk/internal/channel"
+	"frontdesk/internal/config"
 )
 
 const channelFields = `id kind name status externalId webhookUrl lastInboundAt lastError lastErrorAt publicKey createdAt updatedAt`
@@ -140,4 +148,60 @@ func TestUpdateAndDisconnectChannel(t *testing.T) {
 	requireOneCode(t, s.Do(org.OwnerToken, update, map[string]any{"id": id, "i": renamed}), "CONFLICT")
 	requireOneCode(t, s.Do(org.OwnerToken, `mutation($id: ID!) { disconnectChannel(id: $id) { id } }`,
 		map[string]any{"id": "01a20b86-b703-7a53-8e67-b1b34d969070"}), "NOT_FOUND")
+}
+
+// Connecting a Telegram bot checks its token and points its webhook here,
+// with the generated secret; problems show on the account.
+func TestTelegramConnectRegistersTheWebhook(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var calls []string
+	var hook struct {
+		URL         string `json:"url"`
+		SecretToken string `json:"secret_token"`
+	}
+	tg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+		calls = append(calls, method)
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.Contains(r.URL.Path, "/bot7000000001:"):
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"ok":false,"error_code":401,"description":"Unauthorized"}`))
+		case method == "getMe":
+			_, _ = w.Write([]byte(`{"ok":true,"result":{"id":7123456789,"is_bot":true,"first_name":"Shop","username":"shop_bot"}}`))
+		case method == "setWebhook":
+			_ = json.NewDecoder(r.Body).Decode(&hook)
+			_, _ = w.Write([]byte(`{"ok":true,"result":true,"description":"Webhook was set"}`))
+		}
+	}))
+	t.Cleanup(tg.Close)
+	s := apptest.Start(t, func(c *config.Config) {
+		c.TelegramAPIURL = tg.URL
+		c.PublicURL = "https://frontdesk.example.com"
+	})
+	org := s.SignUp("Bots")
+	tgInput := func(token string) map[string]any {
+		return map[string]any{"kind": "TELEGRAM", "name": "Bot", "telegram": map[string]any{"botToken": token}}
+	}
+	var out struct{ ConnectChannel channelJSON }
+	s.MustDo(org.OwnerToken, connect, map[string]any{"i": tgInput("7123456789:AAH-telegram-secret-token-0123456789")}, &out)
+	require.Equal(t, "ACTIVE", out.ConnectChannel.Status)
+	require.Nil(t, out.ConnectChannel.LastError)
+	mu.Lock()
+	require.Equal(t, []string{"getMe", "setWebhook"}, calls)
+	require.Equal(t, *out.ConnectChannel.WebhookURL, hook.URL)
+	require.True(t, strings.HasPrefix(hook.URL, "https://frontdesk.example.com/webhooks/telegram/"))
+	secret := hook.SecretToken
+	mu.Unlock()
+	var c channel.TelegramCredentials
+	require.NoError(t, channel.LoadCredentials(context.Background(), s.App.DB.Bun, s.App.Secrets, uuid.MustParse(org.ID), uuid.MustParse(out.ConnectChannel.ID), &c))
+	require.Equal(t, c.WebhookSecret, secret, "Telegram repeats the stored secret on every update")
+
+	s.MustDo(org.OwnerToken, connect, map[string]any{"i": tgInput("7000000001:AAH-telegram-wrong-token-0123456789")}, &out)
+	require.Equal(t, "ERROR", out.ConnectChannel.Status)
+	require.NotNil(t, out.ConnectChannel.LastError)
+	require.Contains(t, *out.ConnectChannel.LastError, "did not accept the bot token")
 }

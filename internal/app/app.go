@@ -271,9 +271,11 @@ func (a *App) Build(ctx context.Context) error {
 		return err
 	}
 	platformHTTP := &http.Client{Timeout: 30 * time.Second}
+	tg := &telegram.Client{BaseURL: a.Config.TelegramAPIURL, HTTP: platformHTTP}
+	connections.SetTelegram(tg)
 	a.Delivery, err = delivery.New(delivery.Config{
 		DB: a.DB.Bun, Connections: connections, Notifier: a.Hub, Logger: a.Log,
-		Telegram: &telegram.Client{BaseURL: a.Config.TelegramAPIURL, HTTP: platformHTTP},
+		Telegram: tg,
 		Meta:     &meta.Client{BaseURL: a.Config.MetaGraphURL, HTTP: platformHTTP},
 	})
 	if err != nil {

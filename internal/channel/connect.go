@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
@@ -17,6 +18,8 @@ import (
 
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
+	"frontdesk/internal/channel/telegram"
+	"frontdesk/internal/channel/wire"
 	"frontdesk/internal/database"
 	"frontdesk/internal/secretbox"
 )
@@ -168,9 +171,17 @@ func newWebhookSecret() string {
 	return strings.NewReplacer("+", "-", "/", "_").Replace(rand.Text() + rand.Text())
 }
 
+// TelegramAPI is the part of the Bot API a connect needs
+// (telegram.Client).
+type TelegramAPI interface {
+	GetMe(ctx context.Context, token string) (telegram.Bot, error)
+	SetWebhook(ctx context.Context, token, webhookURL, secret string, allowedUpdates []string) error
+}
+
 // Connections connects, updates and disconnects channel accounts.
 type Connections struct {
-	db *bun.DB
+	db       *bun.DB
+	telegram TelegramAPI
 	// box seals credentials; they are never returned by any query.
 	box *secretbox.Box
 	// publicURL is where platforms reach this deployment (webhook URLs).
@@ -187,6 +198,10 @@ func NewConnections(db *bun.DB, box *secretbox.Box, publicURL string) (*Connecti
 	}
 	return &Connections{db: db, box: box, publicURL: u, now: time.Now}, nil
 }
+
+// SetTelegram lets a Telegram connect check the bot token and point the
+// bot's webhook here itself. Call it before serving.
+func (c *Connections) SetTelegram(api TelegramAPI) { c.telegram = api }
 
 // WebhookURL is where the platform of a must deliver its webhooks; empty
 // for kinds without webhooks.
@@ -221,6 +236,7 @@ func (c *Connections) Connect(ctx context.Context, in ConnectInput) (*Account, e
 	if err != nil {
 		return nil, err
 	}
+	c.registerWebhook(ctx, a, creds)
 	return a, nil
 }
 
@@ -253,7 +269,41 @@ func (c *Connections) Update(ctx context.Context, id uuid.UUID, in ConnectInput)
 	if err != nil {
 		return nil, err
 	}
+	c.registerWebhook(ctx, a, creds)
 	return a, nil
+}
+
+// registerWebhook, for a Telegram bot, checks the token (getMe) and points
+// the bot's updates at this account's webhook URL with its secret
+// (setWebhook). Meta's webhooks are set up in the app dashboard, with the
+// URL and verify token shown on the account. A failure does not undo the
+// connect: it marks the account (status ERROR for a refused token, and
+// lastError) so admins see what to fix, and updateChannel tries again.
+func (c *Connections) registerWebhook(ctx context.Context, a *Account, creds any) {
+	tc, ok := creds.(*TelegramCredentials)
+	if !ok || c.telegram == nil {
+		return
+	}
+	var problem string
+	status := StatusActive
+	if _, err := c.telegram.GetMe(ctx, tc.BotToken); err != nil {
+		problem = "Telegram did not accept the bot token: " + err.Error()
+		if se, ok := wire.AsSendError(err); ok && (se.HTTPStatus == 401 || se.HTTPStatus == 404) {
+			status = StatusError
+		}
+	} else if u := c.WebhookURL(a); !strings.HasPrefix(u, "https://") {
+		problem = "Telegram delivers updates only to https: set FRONTDESK_PUBLIC_URL to this server's public https address, then run updateChannel"
+	} else if err := c.telegram.SetWebhook(ctx, tc.BotToken, u, tc.WebhookSecret, nil); err != nil {
+		problem = "setWebhook failed: " + err.Error()
+	}
+	if problem == "" {
+		return
+	}
+	now := c.now()
+	a.Status, a.LastError, a.LastErrorAt = status, &problem, &now
+	if _, err := c.db.NewUpdate().Model(a).Column("status", "last_error", "last_error_at").WherePK().Exec(context.WithoutCancel(ctx)); err != nil {
+		slog.WarnContext(ctx, "record telegram webhook problem", slog.String("account_id", a.ID.String()), slog.Any("error", err))
+	}
 }
 
 // Disconnect stops an account: its webhooks are refused, nothing is sent
