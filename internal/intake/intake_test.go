@@ -196,6 +196,13 @@ func TestTelegramSecretAndRedelivery(t *testing.T) {
 	require.Equal(t, []int{200, 200, 200}, codes)
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN' AND external_id IS NOT NULL`))
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM conversations WHERE channel_account_id = $1`, h.id["TELEGRAM"]))
+	// One message, one turn: the bot answered once (its disclosure line
+	// and its reply), with one delivery job per outbound message.
+	h.s.WaitProcessed()
+	replies := h.count(t, `SELECT count(*) FROM messages WHERE author = 'BOT'`)
+	require.Positive(t, replies)
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM events WHERE type = 'MESSAGE_CLASSIFIED'`), "the message was processed once")
+	require.Equal(t, replies, h.count(t, `SELECT count(*) FROM river_job WHERE kind = 'deliver_message'`))
 
 	// The other updates of the same user land in the same conversation.
 	for _, f := range []string{"update_command_start.json", "update_photo.json", "update_callback_query.json"} {
