@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +49,13 @@ type Hub struct {
 	// can skip its own: Notify has woken the dispatcher already, and a
 	// second read per commit would double the dispatcher's queries.
 	id string
+	// notifySQL sends one notification. It is a hint, not data, so its
+	// transaction commits without waiting for the WAL flush: PostgreSQL
+	// holds a cluster-wide lock from a notifying commit's start to its end,
+	// and a flush under that lock stalls every other notifier. The two
+	// statements go in one simple-protocol string, which runs them as one
+	// implicit transaction, so SET LOCAL applies to it alone.
+	notifySQL string
 
 	// wake holds at most one pending wake-up for the dispatcher, so any
 	// number of wake-ups while it reads cost one more read.
@@ -75,16 +83,23 @@ func New(db *database.DB, cfg Config, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	id := uuid.NewString()
+	cfg = cfg.withDefaults()
 	return &Hub{
 		db:        db,
-		cfg:       cfg.withDefaults(),
+		cfg:       cfg,
 		log:       log,
-		id:        uuid.NewString(),
+		id:        id,
+		notifySQL: "SET LOCAL synchronous_commit = off; SELECT pg_notify(" + quoteLiteral(cfg.Channel) + ", " + quoteLiteral(id) + ")",
 		wake:      make(chan struct{}, 1),
 		notifyReq: make(chan struct{}, 1),
 		subs:      make(map[uuid.UUID]map[*subscriber]struct{}),
 	}
 }
+
+// quoteLiteral quotes s as an SQL string literal (standard_conforming_strings
+// is on in every supported PostgreSQL).
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // Start reads the current end of the log, opens the LISTEN connection and
 // starts the listener, notifier and dispatcher. It returns once the tail is
@@ -202,7 +217,7 @@ func (h *Hub) notifier(ctx context.Context) {
 func (h *Hub) sendNotify(ctx context.Context) {
 	nctx, cancel := context.WithTimeout(ctx, notifyTimeout)
 	defer cancel()
-	if _, err := h.db.Pool.Exec(nctx, `SELECT pg_notify($1, $2)`, h.cfg.Channel, h.id); err != nil && ctx.Err() == nil {
+	if _, err := h.db.Pool.Exec(nctx, h.notifySQL); err != nil && ctx.Err() == nil {
 		h.log.WarnContext(ctx, "realtime notify failed", slog.Any("error", err))
 	}
 }
