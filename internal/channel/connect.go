@@ -203,7 +203,7 @@ func NewConnections(db *bun.DB, box *secretbox.Box, publicURL string) (*Connecti
 // bot's webhook here itself. Call it before serving.
 func (c *Connections) SetTelegram(api TelegramAPI) { c.telegram = api }
 
-// WebhookURL is where the platform of a must deliver its webhooks; empty
+// WebhookURL is where a's platform must deliver its webhooks; empty
 // for kinds without webhooks.
 func (c *Connections) WebhookURL(a *Account) string {
 	switch a.Kind {
@@ -216,33 +216,34 @@ func (c *Connections) WebhookURL(a *Account) string {
 // Connect creates a channel account with its sealed credentials; admins
 // only.
 func (c *Connections) Connect(ctx context.Context, in ConnectInput) (*Account, error) {
-	p, err := auth.Require(ctx, auth.Admins...)
-	if err != nil {
-		return nil, err
-	}
-	creds, externalID, err := in.validate()
-	if err != nil {
-		return nil, err
-	}
-	var a *Account
-	err = c.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		a, err = Create(ctx, tx, p.OrgID, in.Kind, in.Name)
-		if err != nil {
-			return err
-		}
-		return c.attach(ctx, tx, a, creds, externalID)
+	return c.save(ctx, in, func(ctx context.Context, tx bun.Tx, orgID uuid.UUID) (*Account, error) {
+		return Create(ctx, tx, orgID, in.Kind, in.Name)
 	})
-	if err != nil {
-		return nil, err
-	}
-	c.registerWebhook(ctx, a, creds)
-	return a, nil
 }
 
 // Update replaces an account's name and credentials; its kind cannot
 // change. A disconnected account is connected again.
 func (c *Connections) Update(ctx context.Context, id uuid.UUID, in ConnectInput) (*Account, error) {
+	return c.save(ctx, in, func(ctx context.Context, tx bun.Tx, orgID uuid.UUID) (*Account, error) {
+		a, err := lockAccount(ctx, tx, orgID, id)
+		if err != nil {
+			return nil, err
+		}
+		if a.Kind != in.Kind {
+			return nil, apperror.Invalid("kind", "an account of kind %s stays %s; connect a new one instead", a.Kind, a.Kind)
+		}
+		a.Name = in.Name
+		if _, err := tx.NewUpdate().Model(a).Set("name = ?", a.Name).WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("rename channel account: %w", err)
+		}
+		return a, nil
+	})
+}
+
+// save validates in (admins only), then, in one transaction, gets the
+// account from load and attaches the credentials; a Telegram bot's webhook
+// is registered after the commit.
+func (c *Connections) save(ctx context.Context, in ConnectInput, load func(ctx context.Context, tx bun.Tx, orgID uuid.UUID) (*Account, error)) (*Account, error) {
 	p, err := auth.Require(ctx, auth.Admins...)
 	if err != nil {
 		return nil, err
@@ -254,15 +255,8 @@ func (c *Connections) Update(ctx context.Context, id uuid.UUID, in ConnectInput)
 	var a *Account
 	err = c.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if a, err = lockAccount(ctx, tx, p.OrgID, id); err != nil {
+		if a, err = load(ctx, tx, p.OrgID); err != nil {
 			return err
-		}
-		if a.Kind != in.Kind {
-			return apperror.Invalid("kind", "an account of kind %s stays %s; connect a new one instead", a.Kind, a.Kind)
-		}
-		a.Name = in.Name
-		if _, err := tx.NewUpdate().Model(a).Set("name = ?", a.Name).WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("rename channel account: %w", err)
 		}
 		return c.attach(ctx, tx, a, creds, externalID)
 	})
