@@ -361,6 +361,23 @@ func lockAccount(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Account,
 	return a, nil
 }
 
+// MetaWebhookSecrets returns the app secret that signs a WhatsApp,
+// Messenger or Instagram account's webhooks and the token its subscription
+// handshake must present: the three kinds store them under the same keys.
+func (c *Connections) MetaWebhookSecrets(ctx context.Context, a *Account) (appSecret, verifyToken string, err error) {
+	switch a.Kind {
+	case WhatsApp, Messenger, Instagram:
+	default:
+		return "", "", fmt.Errorf("%s has no Meta webhook", a.Kind)
+	}
+	var s struct {
+		AppSecret   string `json:"appSecret"`
+		VerifyToken string `json:"verifyToken"`
+	}
+	err = c.Credentials(ctx, a, &s)
+	return s.AppSecret, s.VerifyToken, err
+}
+
 // Credentials opens an account's credentials into dst (adapters and
 // webhook handlers use it; the API never returns them).
 func (c *Connections) Credentials(ctx context.Context, a *Account, dst any) error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -87,13 +86,13 @@ func (s *Service) RecordNotice(ctx context.Context, in ChannelMessage) (stored b
 		if err != nil || conv == nil {
 			return err
 		}
-		now := clock(ctx, tx)
 		m := &Message{
 			ID: uuid.Must(uuid.NewV7()), OrganizationID: a.OrganizationID, ConversationID: conv.ID, Direction: In, Author: AuthorContact,
 			Text: clip(in.Text, MaxTextLength), Attachments: orEmpty(in.Attachments), Buttons: []Button{}, DeliveryStatus: DeliveryNone,
-			ExternalID: &in.ExternalID, ProcessedAt: &now,
+			ExternalID: &in.ExternalID,
 		}
-		if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
+		// Marked processed as it is stored: the pipeline never takes it.
+		if _, err := tx.NewInsert().Model(m).Value("processed_at", "now()").Returning("created_at, processed_at").Exec(ctx); err != nil {
 			return fmt.Errorf("insert notice: %w", err)
 		}
 		if _, err := tx.NewUpdate().Model((*Conversation)(nil)).Set("unread_count = unread_count + 1, last_activity_at = ?", m.CreatedAt).
@@ -187,15 +186,6 @@ func lockedSenderConversation(ctx context.Context, tx bun.Tx, a *channel.Account
 		return nil, fmt.Errorf("record last inbound: %w", err)
 	}
 	return conv, nil
-}
-
-// clock is the transaction's now().
-func clock(ctx context.Context, tx bun.Tx) time.Time {
-	var now time.Time
-	if err := tx.NewRaw(`SELECT now()`).Scan(ctx, &now); err != nil {
-		return time.Now()
-	}
-	return now
 }
 
 func orEmpty(a []Attachment) []Attachment {

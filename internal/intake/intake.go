@@ -81,7 +81,7 @@ func (h *Handler) handshake(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	token, err := h.verifyToken(r.Context(), a)
+	_, token, err := h.conns.MetaWebhookSecrets(r.Context(), a)
 	if err != nil {
 		h.fail(w, r, a, http.StatusNotFound, err)
 		return
@@ -93,24 +93,6 @@ func (h *Handler) handshake(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, challenge)
-}
-
-func (h *Handler) verifyToken(ctx context.Context, a *channel.Account) (string, error) {
-	switch a.Kind {
-	case channel.WhatsApp:
-		var c channel.WhatsAppCredentials
-		err := h.conns.Credentials(ctx, a, &c)
-		return c.VerifyToken, err
-	case channel.Messenger:
-		var c channel.MessengerCredentials
-		err := h.conns.Credentials(ctx, a, &c)
-		return c.VerifyToken, err
-	case channel.Instagram:
-		var c channel.InstagramCredentials
-		err := h.conns.Credentials(ctx, a, &c)
-		return c.VerifyToken, err
-	}
-	return "", fmt.Errorf("%s has no subscription handshake", a.Kind)
 }
 
 // receive authenticates, parses and stores one webhook delivery.
@@ -160,9 +142,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 // authenticateAndParse checks the request's signature or secret token on
 // the raw body, then parses it.
 func (h *Handler) authenticateAndParse(ctx context.Context, a *channel.Account, hdr http.Header, body []byte) ([]wire.Event, error) {
-	var secret string
-	switch a.Kind {
-	case channel.Telegram:
+	if a.Kind == channel.Telegram {
 		var c channel.TelegramCredentials
 		if err := h.conns.Credentials(ctx, a, &c); err != nil {
 			return nil, err
@@ -175,26 +155,15 @@ func (h *Handler) authenticateAndParse(ctx context.Context, a *channel.Account, 
 			return nil, err
 		}
 		return []wire.Event{e}, nil
-	case channel.WhatsApp:
-		var c channel.WhatsAppCredentials
-		if err := h.conns.Credentials(ctx, a, &c); err != nil {
-			return nil, err
-		}
-		secret = c.AppSecret
-	case channel.Messenger:
-		var c channel.MessengerCredentials
-		if err := h.conns.Credentials(ctx, a, &c); err != nil {
-			return nil, err
-		}
-		secret = c.AppSecret
-	case channel.Instagram:
-		var c channel.InstagramCredentials
-		if err := h.conns.Credentials(ctx, a, &c); err != nil {
-			return nil, err
-		}
-		secret = c.AppSecret
+	}
+	switch a.Kind {
+	case channel.WhatsApp, channel.Messenger, channel.Instagram:
 	default:
 		return nil, fmt.Errorf("%s takes no webhooks: %w", a.Kind, wire.ErrBadSignature)
+	}
+	secret, _, err := h.conns.MetaWebhookSecrets(ctx, a)
+	if err != nil {
+		return nil, err
 	}
 	if err := meta.VerifySignature(secret, body, hdr.Get("X-Hub-Signature-256")); err != nil {
 		return nil, err
