@@ -170,12 +170,29 @@ func (s *Service) Deliver(ctx context.Context, args jobs.DeliverMessageArgs, at 
 // *WaitError while another run's claim is fresh.
 func (s *Service) claim(ctx context.Context, msg *conversation.Message) (bool, error) {
 	var attempts int
-	err := s.db.NewRaw(`INSERT INTO message_deliveries AS d (message_id, organization_id, claimed_at, attempts)
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		err := tx.NewRaw(`INSERT INTO message_deliveries AS d (message_id, organization_id, claimed_at, attempts)
 		SELECT m.id, m.organization_id, now(), 1 FROM messages m
 		WHERE m.organization_id = ? AND m.id = ? AND m.delivery_status = 'PENDING'
 		ON CONFLICT (message_id) DO UPDATE SET claimed_at = now(), attempts = d.attempts + 1, updated_at = now()
 		WHERE d.claimed_at IS NULL OR d.claimed_at < now() - make_interval(secs => ?)
 		RETURNING d.attempts`, msg.OrganizationID, msg.ID, s.claimTTL.Seconds()).Scan(ctx, &attempts)
+		if err != nil {
+			return err
+		}
+		// The statement read the message's status from its snapshot, but
+		// it may have waited on the claim row for a run that then recorded
+		// the message sent and cleared its claim: read the status again,
+		// now that that run has committed, and give the claim back if so.
+		var status conversation.DeliveryStatus
+		if err := tx.NewRaw(`SELECT delivery_status FROM messages WHERE id = ?`, msg.ID).Scan(ctx, &status); err != nil {
+			return err
+		}
+		if status != conversation.DeliveryPending {
+			return sql.ErrNoRows
+		}
+		return nil
+	})
 	if err == nil {
 		if attempts > 1 {
 			s.log.InfoContext(ctx, "delivery claimed", slog.String("message_id", msg.ID.String()), slog.Int("attempts", attempts))
