@@ -50,7 +50,9 @@ func TestLookupFileFailures(t *testing.T) {
 			require.NotContains(t, err.Error(), testToken)
 		})
 	}
-	b := setup(t, func(int, string) (int, string) { return 200, `{"ok":true,"result":{"file_id":"x","file_unique_id":"y"}}` })
+	b := setup(t, func(int, string) (int, string) {
+		return 200, `{"ok":true,"result":{"file_id":"x","file_unique_id":"y"}}`
+	})
 	_, err := b.client.LookupFile(context.Background(), testToken, "x")
 	require.ErrorContains(t, err, "no file_path")
 }
