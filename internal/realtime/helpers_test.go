@@ -38,7 +38,50 @@ func setup(t *testing.T, cfg realtime.Config) *testBundle {
 	t.Helper()
 	db := dbtest.New(t)
 	org := newOrg(t, db)
-	return &testBundle{db: db, hub: startHub(t, db, cfg), org: org}
+	b := &testBundle{db: db, hub: startHub(t, db, cfg), org: org}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b.dumpState(t)
+		}
+	})
+	return b
+}
+
+// dumpState logs what a stalled subscription depends on: the hub's tail,
+// the horizon and snapshot, the log's size and the cluster's open
+// transactions. Registered before the hub's Stop, so it runs while the
+// hub is still up.
+func (b *testBundle) dumpState(t *testing.T) {
+	ctx := context.WithoutCancel(t.Context())
+	t.Logf("hub tail: %+v", b.hub.TailForTest())
+	var horizon, snapshot string
+	var events int
+	var last string
+	err := b.db.Bun.QueryRowContext(ctx, `SELECT event_horizon()::text, pg_current_snapshot()::text,
+		(SELECT count(*) FROM events), coalesce((SELECT max(txid)::text || '/' || max(id)::text FROM events), '')`).
+		Scan(&horizon, &snapshot, &events, &last)
+	if err != nil {
+		t.Logf("read horizon: %v", err)
+		return
+	}
+	t.Logf("horizon %s, snapshot %s, %d events, max txid/id %s", horizon, snapshot, events, last)
+	rows, err := b.db.Bun.QueryContext(ctx, `SELECT pid, coalesce(datname, ''), coalesce(backend_xid::text, ''),
+		coalesce(state, ''), coalesce(now() - xact_start, '0')::text, left(coalesce(query, ''), 120)
+		FROM pg_stat_activity WHERE backend_xid IS NOT NULL OR state LIKE 'idle in%'`)
+	if err != nil {
+		t.Logf("read activity: %v", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		var db, xid, state, age, query string
+		if err := rows.Scan(&pid, &db, &xid, &state, &age, &query); err != nil {
+			t.Logf("read activity: %v", err)
+			return
+		}
+		t.Logf("backend %d db=%s xid=%s %s for %s: %s", pid, db, xid, state, age, query)
+	}
 }
 
 func testLogger(t *testing.T) *slog.Logger {
