@@ -472,24 +472,50 @@ func (s *Service) failed(ctx context.Context, d *delivery, sent wire.Sent, err e
 		}
 		return s.release(ctx, d.msg, err)
 	case se.Unreachable:
-		return s.fail(ctx, d, failure{reason: ReasonUnreachable, message: se.Error(), platform: se})
+		return s.fail(ctx, d, failure{reason: ReasonUnreachable, message: describe(se), platform: se})
 	case se.OutsideWindow:
-		return s.fail(ctx, d, failure{reason: ReasonOutsideWindow, message: se.Error(), platform: se})
+		return s.fail(ctx, d, failure{reason: ReasonOutsideWindow, message: d.closedWindow() + ": " + describe(se), platform: se})
 	case se.Retry:
 		if at.Final {
-			return s.fail(ctx, d, failure{reason: ReasonRetriesExhausted, message: se.Error(), platform: se})
+			return s.fail(ctx, d, failure{reason: ReasonRetriesExhausted, message: describe(se), platform: se})
 		}
 		if rerr := s.recordRetry(ctx, d, se); rerr != nil {
 			return rerr
 		}
 		if se.RetryAfter > 0 {
-			return &WaitError{After: se.RetryAfter, Reason: se.Error()}
+			return &WaitError{After: se.RetryAfter, Reason: describe(se)}
 		}
 		return err
 	case authFailure(se):
-		return s.fail(ctx, d, failure{reason: ReasonAuth, message: se.Error(), platform: se})
+		return s.fail(ctx, d, failure{reason: ReasonAuth, message: describe(se), platform: se})
 	default:
-		return s.fail(ctx, d, failure{reason: ReasonPlatform, message: se.Error(), platform: se})
+		return s.fail(ctx, d, failure{reason: ReasonPlatform, message: describe(se), platform: se})
+	}
+}
+
+// describe is a platform's refusal for agents and admins. Meta puts the
+// reason in error_data.details ("More than 24 hours have passed since the
+// recipient last replied..."), which its code and title alone do not say.
+func describe(se *wire.SendError) string {
+	msg := se.Error()
+	if d := strings.TrimSpace(se.Err.Details); d != "" && !strings.Contains(msg, d) {
+		msg += ": " + d
+	}
+	return msg
+}
+
+// closedWindow says, for agents, why a message the platform refused as
+// outside its messaging window did not go out another way.
+func (d *delivery) closedWindow() string {
+	switch {
+	case d.conv.Kind == channel.WhatsApp && d.out.Template != nil:
+		return "WhatsApp refused even the re-engagement template as outside the customer service window"
+	case d.conv.Kind == channel.WhatsApp:
+		return "WhatsApp says 24 hours have passed since the customer's last message, and the account has no re-engagement template"
+	case d.out.HumanAgent:
+		return "the platform refused even a person's reply tagged HUMAN_AGENT as outside the messaging window"
+	default:
+		return "the platform says the 24-hour messaging window has closed; only a person may answer, within 7 days"
 	}
 }
 

@@ -72,6 +72,9 @@
 // (LastError, LastErrorAt) and an authentication failure (HTTP 401, Graph
 // code 190) sets it to ERROR; per-customer failures (unreachable, outside
 // the window) are not the account's health and are not recorded there.
+// The error agents and admins read carries the platform's own explanation
+// (Meta's error_data.details, such as "More than 24 hours have passed since
+// the recipient last replied"), not only its code and title.
 // A text split into several messages that fails part-way is not retried
 // (that would send the first parts again): it fails with PARTIALLY_SENT,
 // keeping the ids that went out.

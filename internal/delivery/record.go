@@ -142,11 +142,11 @@ func (s *Service) fail(ctx context.Context, d *delivery, f failure) error {
 func (s *Service) recordRetry(ctx context.Context, d *delivery, se *wire.SendError) error {
 	return s.record(ctx, "record retry", func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewRaw(`UPDATE message_deliveries SET claimed_at = NULL, error_reason = ?, error_code = ?, error_message = ?, updated_at = now()
-			WHERE message_id = ?`, ReasonPlatform, se.Err.Code, se.Error(), d.msg.ID).Exec(ctx)
+			WHERE message_id = ?`, ReasonPlatform, se.Err.Code, describe(se), d.msg.ID).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("release claim: %w", err)
 		}
-		return s.accountError(ctx, tx, d.account, se.Error(), false)
+		return s.accountError(ctx, tx, d.account, describe(se), false)
 	})
 }
 
