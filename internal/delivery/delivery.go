@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,12 +44,6 @@ const (
 )
 
 const (
-	// window is the standard messaging window of WhatsApp, Messenger and
-	// Instagram after the customer's last message.
-	window = 24 * time.Hour
-	// humanAgentWindow is how long after it a person may still reply on
-	// Messenger and Instagram with the HUMAN_AGENT tag.
-	humanAgentWindow = 7 * 24 * time.Hour
 	// recordTimeout bounds the transaction that records an outcome.
 	recordTimeout = 15 * time.Second
 )
@@ -244,13 +237,6 @@ type failure struct {
 	sent []string
 }
 
-// templateSetting is the account setting reengagementTemplate.
-type templateSetting struct {
-	Name      string `json:"name"`
-	Language  string `json:"language"`
-	TextParam bool   `json:"textParam"`
-}
-
 // prepare loads the conversation, the account and the recipient, and
 // applies the send-time checks. It returns a failure for a message that
 // must not be sent.
@@ -298,20 +284,14 @@ func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*deli
 		return d, &failure{reason: ReasonUnreachable, message: why + "; they have not written since"}, nil
 	}
 	d.out = outbound(msg, ident.ExternalID)
-	if d.conv.Kind == channel.WhatsApp {
-		var settings struct {
-			Template *templateSetting `json:"reengagementTemplate"`
-		}
-		if len(d.account.Settings) > 0 {
-			if err := json.Unmarshal(d.account.Settings, &settings); err != nil {
-				return d, nil, fmt.Errorf("deliver: read account settings: %w", err)
-			}
-		}
-		if t := settings.Template; t != nil && t.Name != "" && t.Language != "" {
-			d.template = &wire.Template{Name: t.Name, Language: t.Language}
-			if t.TextParam {
-				d.template.BodyParams = []string{msg.Text}
-			}
+	t, err := d.account.ReengagementTemplate()
+	if err != nil {
+		return d, nil, fmt.Errorf("deliver: %w", err)
+	}
+	if t != nil {
+		d.template = &wire.Template{Name: t.Name, Language: t.Language}
+		if t.TextParam {
+			d.template.BodyParams = []string{msg.Text}
 		}
 	}
 	var dbNow time.Time
@@ -340,31 +320,31 @@ func handedOffSince(conv *conversation.Conversation, stored time.Time) bool {
 	return at == nil || at.After(stored)
 }
 
-// applyWindow adapts d.out to the platform's messaging window at now, or
+// applyWindow adapts d.out to the platform's messaging window at now
+// (channel.MessagingWindow, the rules the inbox shows agents too), or
 // returns why it cannot be sent.
 func (d *delivery) applyWindow(now time.Time) *failure {
 	last := d.conv.LastInboundAt
-	switch d.conv.Kind {
-	case channel.Telegram:
-		if last == nil {
-			return &failure{reason: ReasonNoInbound, message: "the customer has not written to the bot yet, and bots cannot start conversations"}
+	switch channel.MessagingWindow(d.conv.Kind, last, d.template != nil, now).State {
+	case channel.WindowNotStarted:
+		return &failure{reason: ReasonNoInbound, message: "the customer has not written to the bot yet, and bots cannot start conversations"}
+	case channel.WindowTemplateOnly:
+		d.useTemplate()
+	case channel.WindowHumanAgentOnly:
+		if d.msg.Author != conversation.AuthorUser {
+			return &failure{reason: ReasonOutsideWindow, message: "more than 24 hours since the customer's last message; only a person may answer, within 7 days"}
 		}
-	case channel.WhatsApp:
-		if last == nil || now.Sub(*last) > window {
-			if d.template == nil {
-				return &failure{reason: ReasonOutsideWindow, message: "more than 24 hours since the customer's last message, and the account has no re-engagement template"}
-			}
-			d.useTemplate()
-		}
-	case channel.Messenger, channel.Instagram:
-		if last == nil {
+		d.out.HumanAgent = true
+	case channel.WindowClosed:
+		switch {
+		case d.conv.Kind == channel.WhatsApp && last == nil:
+			return &failure{reason: ReasonOutsideWindow, message: "the customer has not written on WhatsApp yet, and the account has no re-engagement template"}
+		case d.conv.Kind == channel.WhatsApp:
+			return &failure{reason: ReasonOutsideWindow, message: "more than 24 hours since the customer's last message, and the account has no re-engagement template"}
+		case last == nil:
 			return &failure{reason: ReasonOutsideWindow, message: "the customer has not written on this channel yet"}
-		}
-		if now.Sub(*last) > window {
-			if d.msg.Author != conversation.AuthorUser || now.Sub(*last) > humanAgentWindow {
-				return &failure{reason: ReasonOutsideWindow, message: "more than 24 hours since the customer's last message; only a person may answer, within 7 days"}
-			}
-			d.out.HumanAgent = true
+		default:
+			return &failure{reason: ReasonOutsideWindow, message: "more than 7 days since the customer's last message; nobody may write until they do"}
 		}
 	}
 	return nil
@@ -412,7 +392,7 @@ func (s *Service) send(ctx context.Context, d *delivery) (wire.Sent, error) {
 	case d.conv.Kind == channel.WhatsApp && d.template != nil && d.out.Template == nil:
 		d.useTemplate()
 	case (d.conv.Kind == channel.Messenger || d.conv.Kind == channel.Instagram) && d.msg.Author == conversation.AuthorUser && !d.out.HumanAgent &&
-		d.conv.LastInboundAt != nil && time.Since(*d.conv.LastInboundAt) <= humanAgentWindow:
+		d.conv.LastInboundAt != nil && time.Since(*d.conv.LastInboundAt) <= channel.HumanAgentWindow:
 		d.out.HumanAgent = true
 	default:
 		return sent, err

@@ -47,6 +47,8 @@
 //
 // # Messaging windows, checked at send time
 //
+// The rules are channel.MessagingWindow's, the same the inbox shows agents:
+//
 //   - WhatsApp: more than 24 hours after the customer's last message
 //     (conversations.last_inbound_at), only an approved template may be
 //     sent: the account setting reengagementTemplate
