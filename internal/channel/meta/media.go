@@ -28,21 +28,17 @@ type MediaInfo struct {
 
 // Media resolves a WhatsApp media id, the id an inbound image, audio,
 // video, document or sticker carries, with the account's access token.
-// phoneNumberID, when given, makes Meta check that the media belongs to
-// that number. Media ids of inbound messages stay valid for 30 days; the
+// Media ids of inbound messages stay valid for 30 days; the
 // URL this returns expires after five minutes, so download it at once. A
 // failure is a *wire.SendError (Retry for 5xx, throttling and network
 // errors).
-func (c *Client) Media(ctx context.Context, token, mediaID, phoneNumberID string) (MediaInfo, error) {
+func (c *Client) Media(ctx context.Context, token, mediaID string) (MediaInfo, error) {
 	if mediaID == "" || token == "" {
 		return MediaInfo{}, fmt.Errorf("whatsapp media: media id and token are required")
 	}
 	u, err := c.graphURL(mediaID)
 	if err != nil {
 		return MediaInfo{}, fmt.Errorf("whatsapp media: %w", err)
-	}
-	if phoneNumberID != "" {
-		u += "?" + url.Values{"phone_number_id": {phoneNumberID}}.Encode()
 	}
 	var r struct {
 		ID       string       `json:"id"`

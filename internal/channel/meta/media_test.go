@@ -40,11 +40,10 @@ func TestMediaResolvesAnID(t *testing.T) {
 			t.Parallel()
 			c := graphServer(t, func(w http.ResponseWriter, r *http.Request) {
 				require.Equal(t, "/v24.0/1098765432109876", r.URL.Path)
-				require.Equal(t, "109876543210987", r.URL.Query().Get("phone_number_id"))
 				io.WriteString(w, `{"messaging_product":"whatsapp","url":"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1098765432109876&ext=1781000060&hash=ATtest",
 					"mime_type":"image/jpeg","sha256":"4f3a4b2c","file_size":`+size+`,"id":"1098765432109876"}`)
 			})
-			info, err := c.Media(context.Background(), mediaToken, "1098765432109876", "109876543210987")
+			info, err := c.Media(context.Background(), mediaToken, "1098765432109876")
 			require.NoError(t, err)
 			require.Equal(t, meta.MediaInfo{
 				ID: "1098765432109876", URL: "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1098765432109876&ext=1781000060&hash=ATtest",
@@ -74,7 +73,7 @@ func TestMediaErrorsAreClassified(t *testing.T) {
 				w.WriteHeader(tc.status)
 				io.WriteString(w, tc.body)
 			})
-			_, err := c.Media(context.Background(), mediaToken, "42", "")
+			_, err := c.Media(context.Background(), mediaToken, "42")
 			se, ok := wire.AsSendError(err)
 			require.True(t, ok, "%v", err)
 			require.Equal(t, tc.retry, se.Retry)
@@ -83,12 +82,12 @@ func TestMediaErrorsAreClassified(t *testing.T) {
 	}
 	// A network failure is retried.
 	c := &meta.Client{BaseURL: "http://127.0.0.1:1", Version: "v24.0"}
-	_, err := c.Media(context.Background(), mediaToken, "42", "")
+	_, err := c.Media(context.Background(), mediaToken, "42")
 	se, ok := wire.AsSendError(err)
 	require.True(t, ok, "%v", err)
 	require.True(t, se.Retry)
 	// An id that would change the path is refused before any request.
-	_, err = c.Media(context.Background(), mediaToken, "..", "")
+	_, err = c.Media(context.Background(), mediaToken, "..")
 	require.Error(t, err)
 }
 
