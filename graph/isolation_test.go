@@ -320,6 +320,14 @@ var isolationCases = map[string]func(t *testing.T, b *isoBundle){
 		b.requireNoneOf(t, r.Data)
 		require.Contains(t, string(r.Data), b.b.PublicKey)
 	},
+	"Query.channelTemplates": func(t *testing.T, b *isoBundle) {
+		// A's account is not B's to read, whatever its kind.
+		q := `query($c: ID!) { channelTemplates(channelId: $c) { id name } }`
+		requireOneCode(t, b.s.Do(b.b.OwnerToken, q, map[string]any{"c": b.aChannelID}), "NOT_FOUND")
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, q, map[string]any{"c": b.aChannelID}), "FORBIDDEN")
+		}
+	},
 	"Query.conversations": func(t *testing.T, b *isoBundle) {
 		filters := []map[string]any{
 			nil,
@@ -475,6 +483,13 @@ var isolationCases = map[string]func(t *testing.T, b *isoBundle){
 		requireOneCode(t, b.s.Do(b.b.OwnerToken, `mutation($id: ID!) { disconnectChannel(id: $id) { id } }`, map[string]any{"id": b.aChannelID}), "NOT_FOUND")
 		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
 			requireOneCode(t, b.s.Do(tok, `mutation($id: ID!) { disconnectChannel(id: $id) { id } }`, map[string]any{"id": b.aChannelID}), "FORBIDDEN")
+		}
+	},
+	"Mutation.setChannelTemplate": func(t *testing.T, b *isoBundle) {
+		q := `mutation($c: ID!) { setChannelTemplate(channelId: $c, template: {name: "taken_over", language: "en"}) { id } }`
+		requireOneCode(t, b.s.Do(b.b.OwnerToken, q, map[string]any{"c": b.aChannelID}), "NOT_FOUND")
+		for _, tok := range []string{b.bEmpToken, b.bVisitor.Token} {
+			requireOneCode(t, b.s.Do(tok, q, map[string]any{"c": b.aChannelID}), "FORBIDDEN")
 		}
 	},
 	"Mutation.inviteUser": func(t *testing.T, b *isoBundle) {

@@ -16,6 +16,7 @@ import (
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
 	"frontdesk/internal/lead"
+	"frontdesk/internal/media"
 	"frontdesk/internal/organization"
 )
 
@@ -34,6 +35,9 @@ type Loaders struct {
 	// BookedMeetings is keyed by lead id: each lead's latest-starting
 	// BOOKED meeting (cancelled ones are left out).
 	BookedMeetings *dataloadgen.Loader[uuid.UUID, *lead.Meeting]
+	// MediaFiles is keyed by message id: the stored copies of its
+	// platform attachments (without content).
+	MediaFiles *dataloadgen.Loader[uuid.UUID, []*media.File]
 }
 
 // NewLoaders returns loaders over db. Every fetch is scoped by the
@@ -77,7 +81,31 @@ func NewLoaders(db bun.IDB, cache bool) *Loaders {
 			}
 			return latestBooked(all), nil
 		}, func(m *lead.Meeting) uuid.UUID { return m.LeadID }, opts),
+		MediaFiles: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*media.File, error) {
+			p, ok := auth.FromContext(ctx)
+			if !ok {
+				return nil, nil
+			}
+			files, err := media.FilesByMessageIDs(ctx, db, p.OrgID, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[uuid.UUID][]*media.File, len(ids))
+			for _, f := range files {
+				out[f.MessageID] = append(out[f.MessageID], f)
+			}
+			return out, nil
+		}, opts...),
 	}
+}
+
+// loadMediaFiles loads a message's stored files; none is an empty list.
+func loadMediaFiles(ctx context.Context, messageID uuid.UUID) ([]*media.File, error) {
+	files, err := loadersFrom(ctx).MediaFiles.Load(ctx, messageID)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return files, err
 }
 
 // latestBooked keeps, for each lead, its BOOKED meeting that starts last.

@@ -7,6 +7,7 @@ import (
 	"frontdesk/internal/channel"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/lead"
+	"frontdesk/internal/media"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
@@ -26,4 +27,9 @@ type Resolver struct {
 	MetricsSvc  *metrics.Service
 	// EventLoaders are shared by all subscriptions of the process.
 	EventLoaders *EventLoaders
+	// Media stores platform files and says where clients read them.
+	Media *media.Service
+	// Templates lists WhatsApp message templates and sets the
+	// re-engagement template.
+	Templates *channel.Templates
 }

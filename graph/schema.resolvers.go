@@ -17,6 +17,7 @@ import (
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
 	"frontdesk/internal/lead"
+	"frontdesk/internal/media"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
@@ -140,6 +141,17 @@ func (r *messageResolver) Conversation(ctx context.Context, obj *conversation.Me
 
 func (r *messageResolver) AuthorUser(ctx context.Context, obj *conversation.Message) (*organization.User, error) {
 	return loadOptional(ctx, loadersFrom(ctx).Users, obj.AuthorUserID)
+}
+
+func (r *messageResolver) Attachments(ctx context.Context, obj *conversation.Message) ([]*media.Attachment, error) {
+	var files []*media.File
+	if media.Fetched(obj) {
+		var err error
+		if files, err = loadMediaFiles(ctx, obj.ID); err != nil {
+			return nil, err
+		}
+	}
+	return r.Media.Attachments(obj, files), nil
 }
 
 func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error) {

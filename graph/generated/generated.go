@@ -10,10 +10,12 @@ import (
 	"frontdesk/graph/scalar"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/channel/meta"
 	"frontdesk/internal/classify"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
 	"frontdesk/internal/lead"
+	"frontdesk/internal/media"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
@@ -60,9 +62,14 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Attachment struct {
-		MimeType func(childComplexity int) int
-		Name     func(childComplexity int) int
-		URL      func(childComplexity int) int
+		Error     func(childComplexity int) int
+		FetchedAt func(childComplexity int) int
+		MimeType  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		SHA256    func(childComplexity int) int
+		Size      func(childComplexity int) int
+		Status    func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	AuthPayload struct {
@@ -83,18 +90,19 @@ type ComplexityRoot struct {
 	}
 
 	ChannelAccount struct {
-		CreatedAt     func(childComplexity int) int
-		ExternalID    func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		LastError     func(childComplexity int) int
-		LastErrorAt   func(childComplexity int) int
-		LastInboundAt func(childComplexity int) int
-		Name          func(childComplexity int) int
-		PublicKey     func(childComplexity int) int
-		Status        func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
-		WebhookURL    func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		ExternalID           func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Kind                 func(childComplexity int) int
+		LastError            func(childComplexity int) int
+		LastErrorAt          func(childComplexity int) int
+		LastInboundAt        func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		PublicKey            func(childComplexity int) int
+		ReengagementTemplate func(childComplexity int) int
+		Status               func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
+		WebhookURL           func(childComplexity int) int
 	}
 
 	Classification struct {
@@ -117,24 +125,25 @@ type ComplexityRoot struct {
 	}
 
 	Conversation struct {
-		Assignee       func(childComplexity int) int
-		Channel        func(childComplexity int) int
-		Contact        func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		HandedOffAt    func(childComplexity int) int
-		HandoffReason  func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Language       func(childComplexity int) int
-		LastActivityAt func(childComplexity int) int
-		LastInboundAt  func(childComplexity int) int
-		LastMessage    func(childComplexity int) int
-		LastOutboundAt func(childComplexity int) int
-		Messages       func(childComplexity int, first *int, after *string) int
-		Owner          func(childComplexity int) int
-		StaffUser      func(childComplexity int) int
-		Status         func(childComplexity int) int
-		UnreadCount    func(childComplexity int) int
-		Urgent         func(childComplexity int) int
+		Assignee        func(childComplexity int) int
+		Channel         func(childComplexity int) int
+		Contact         func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		HandedOffAt     func(childComplexity int) int
+		HandoffReason   func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Language        func(childComplexity int) int
+		LastActivityAt  func(childComplexity int) int
+		LastInboundAt   func(childComplexity int) int
+		LastMessage     func(childComplexity int) int
+		LastOutboundAt  func(childComplexity int) int
+		Messages        func(childComplexity int, first *int, after *string) int
+		MessagingWindow func(childComplexity int) int
+		Owner           func(childComplexity int) int
+		StaffUser       func(childComplexity int) int
+		Status          func(childComplexity int) int
+		UnreadCount     func(childComplexity int) int
+		Urgent          func(childComplexity int) int
 	}
 
 	ConversationConnection struct {
@@ -254,6 +263,26 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MessageTemplate struct {
+		Category   func(childComplexity int) int
+		Components func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Language   func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	MessageTemplateComponent struct {
+		Format func(childComplexity int) int
+		Text   func(childComplexity int) int
+		Type   func(childComplexity int) int
+	}
+
+	MessagingWindow struct {
+		ClosesAt func(childComplexity int) int
+		State    func(childComplexity int) int
+	}
+
 	Metrics struct {
 		Bookings              func(childComplexity int) int
 		CompletionRate        func(childComplexity int) int
@@ -296,6 +325,7 @@ type ComplexityRoot struct {
 		SendAgentMessage           func(childComplexity int, conversationID uuid.UUID, text string) int
 		SendStaffMessage           func(childComplexity int, text string) int
 		SendVisitorMessage         func(childComplexity int, conversationID uuid.UUID, text string, payload *string) int
+		SetChannelTemplate         func(childComplexity int, channelID uuid.UUID, template *channel.ReengagementTemplate) int
 		SignUp                     func(childComplexity int, input model.SignUpInput) int
 		StartWebChat               func(childComplexity int, publicKey string, visitorName *string, language *string) int
 		UpdateChannel              func(childComplexity int, id uuid.UUID, input channel.ConnectInput) int
@@ -341,6 +371,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		ChannelAccounts     func(childComplexity int) int
+		ChannelTemplates    func(childComplexity int, channelID uuid.UUID) int
 		Classify            func(childComplexity int, text string, channel *channel.Kind) int
 		Conversation        func(childComplexity int, id uuid.UUID) int
 		Conversations       func(childComplexity int, first *int, after *string, filter *model.ConversationFilter) int
@@ -352,6 +383,12 @@ type ComplexityRoot struct {
 		MyStaffConversation func(childComplexity int) int
 		Organization        func(childComplexity int) int
 		Users               func(childComplexity int, first *int, after *string) int
+	}
+
+	ReengagementTemplate struct {
+		Language  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		TextParam func(childComplexity int) int
 	}
 
 	ScenarioRoute struct {
@@ -406,6 +443,8 @@ type ConversationResolver interface {
 
 	LastMessage(ctx context.Context, obj *conversation.Conversation) (*conversation.Message, error)
 	Messages(ctx context.Context, obj *conversation.Conversation, first *int, after *string) (*model.MessageConnection, error)
+
+	MessagingWindow(ctx context.Context, obj *conversation.Conversation) (*channel.Window, error)
 }
 type EscalationRulesResolver interface {
 	Refund(ctx context.Context, obj *organization.EscalationRules) (bool, error)
@@ -434,6 +473,8 @@ type MessageResolver interface {
 	Conversation(ctx context.Context, obj *conversation.Message) (*conversation.Conversation, error)
 
 	AuthorUser(ctx context.Context, obj *conversation.Message) (*organization.User, error)
+
+	Attachments(ctx context.Context, obj *conversation.Message) ([]*media.Attachment, error)
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input model.SignUpInput) (*model.AuthPayload, error)
@@ -457,6 +498,7 @@ type MutationResolver interface {
 	UpdateOrganizationSettings(ctx context.Context, input organization.SettingsInput) (*organization.Organization, error)
 	UpdateLeadSettings(ctx context.Context, input lead.Settings) (*lead.Settings, error)
 	UpdateLead(ctx context.Context, id uuid.UUID, input lead.UpdateInput) (*lead.Lead, error)
+	SetChannelTemplate(ctx context.Context, channelID uuid.UUID, template *channel.ReengagementTemplate) (*channel.Account, error)
 }
 type OrganizationResolver interface {
 	Settings(ctx context.Context, obj *organization.Organization) (*organization.Settings, error)
@@ -474,6 +516,7 @@ type QueryResolver interface {
 	LeadSettings(ctx context.Context) (*lead.Settings, error)
 	Leads(ctx context.Context, first *int, after *string, filter *lead.Filter) (*model.LeadConnection, error)
 	Lead(ctx context.Context, id uuid.UUID) (*lead.Lead, error)
+	ChannelTemplates(ctx context.Context, channelID uuid.UUID) ([]*meta.Template, error)
 }
 type ScenarioRouteResolver interface {
 	User(ctx context.Context, obj *organization.ScenarioRoute) (*organization.User, error)
@@ -508,6 +551,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Attachment.error":
+		if e.ComplexityRoot.Attachment.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.Error(childComplexity), true
+	case "Attachment.fetchedAt":
+		if e.ComplexityRoot.Attachment.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.FetchedAt(childComplexity), true
 	case "Attachment.mimeType":
 		if e.ComplexityRoot.Attachment.MimeType == nil {
 			break
@@ -520,6 +575,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Attachment.Name(childComplexity), true
+	case "Attachment.sha256":
+		if e.ComplexityRoot.Attachment.SHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.SHA256(childComplexity), true
+	case "Attachment.size":
+		if e.ComplexityRoot.Attachment.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.Size(childComplexity), true
+	case "Attachment.status":
+		if e.ComplexityRoot.Attachment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Attachment.Status(childComplexity), true
 	case "Attachment.url":
 		if e.ComplexityRoot.Attachment.URL == nil {
 			break
@@ -632,6 +705,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChannelAccount.PublicKey(childComplexity), true
+	case "ChannelAccount.reengagementTemplate":
+		if e.ComplexityRoot.ChannelAccount.ReengagementTemplate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelAccount.ReengagementTemplate(childComplexity), true
 	case "ChannelAccount.status":
 		if e.ComplexityRoot.ChannelAccount.Status == nil {
 			break
@@ -814,6 +893,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Messages(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Conversation.messagingWindow":
+		if e.ComplexityRoot.Conversation.MessagingWindow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.MessagingWindow(childComplexity), true
 	case "Conversation.owner":
 		if e.ComplexityRoot.Conversation.Owner == nil {
 			break
@@ -1309,6 +1394,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
 
+	case "MessageTemplate.category":
+		if e.ComplexityRoot.MessageTemplate.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplate.Category(childComplexity), true
+	case "MessageTemplate.components":
+		if e.ComplexityRoot.MessageTemplate.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplate.Components(childComplexity), true
+	case "MessageTemplate.id":
+		if e.ComplexityRoot.MessageTemplate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplate.ID(childComplexity), true
+	case "MessageTemplate.language":
+		if e.ComplexityRoot.MessageTemplate.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplate.Language(childComplexity), true
+	case "MessageTemplate.name":
+		if e.ComplexityRoot.MessageTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplate.Name(childComplexity), true
+	case "MessageTemplate.status":
+		if e.ComplexityRoot.MessageTemplate.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplate.Status(childComplexity), true
+
+	case "MessageTemplateComponent.format":
+		if e.ComplexityRoot.MessageTemplateComponent.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplateComponent.Format(childComplexity), true
+	case "MessageTemplateComponent.text":
+		if e.ComplexityRoot.MessageTemplateComponent.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplateComponent.Text(childComplexity), true
+	case "MessageTemplateComponent.type":
+		if e.ComplexityRoot.MessageTemplateComponent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageTemplateComponent.Type(childComplexity), true
+
+	case "MessagingWindow.closesAt":
+		if e.ComplexityRoot.MessagingWindow.ClosesAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagingWindow.ClosesAt(childComplexity), true
+	case "MessagingWindow.state":
+		if e.ComplexityRoot.MessagingWindow.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagingWindow.State(childComplexity), true
+
 	case "Metrics.bookings":
 		if e.ComplexityRoot.Metrics.Bookings == nil {
 			break
@@ -1591,6 +1745,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendVisitorMessage(childComplexity, args["conversationId"].(uuid.UUID), args["text"].(string), args["payload"].(*string)), true
+	case "Mutation.setChannelTemplate":
+		if e.ComplexityRoot.Mutation.SetChannelTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setChannelTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetChannelTemplate(childComplexity, args["channelId"].(uuid.UUID), args["template"].(*channel.ReengagementTemplate)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -1811,6 +1976,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ChannelAccounts(childComplexity), true
+	case "Query.channelTemplates":
+		if e.ComplexityRoot.Query.ChannelTemplates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_channelTemplates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChannelTemplates(childComplexity, args["channelId"].(uuid.UUID)), true
 	case "Query.classify":
 		if e.ComplexityRoot.Query.Classify == nil {
 			break
@@ -1913,6 +2089,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "ReengagementTemplate.language":
+		if e.ComplexityRoot.ReengagementTemplate.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReengagementTemplate.Language(childComplexity), true
+	case "ReengagementTemplate.name":
+		if e.ComplexityRoot.ReengagementTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReengagementTemplate.Name(childComplexity), true
+	case "ReengagementTemplate.textParam":
+		if e.ComplexityRoot.ReengagementTemplate.TextParam == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReengagementTemplate.TextParam(childComplexity), true
 
 	case "ScenarioRoute.scenario":
 		if e.ComplexityRoot.ScenarioRoute.Scenario == nil {
@@ -2054,6 +2249,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("OrganizationSettingsInput", ec.unmarshalInputOrganizationSettingsInput),
 			graphql.NewInputUnmarshaler("PriceItemInput", ec.unmarshalInputPriceItemInput),
+			graphql.NewInputUnmarshaler("ReengagementTemplateInput", ec.unmarshalInputReengagementTemplateInput),
 			graphql.NewInputUnmarshaler("ScenarioRouteInput", ec.unmarshalInputScenarioRouteInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("TelegramChannelInput", ec.unmarshalInputTelegramChannelInput),
@@ -2434,9 +2630,41 @@ type Contact {
 }
 
 type Attachment {
+  """
+  Where to download the file. For a file from a platform (WhatsApp, Messenger,
+  Instagram, Telegram): this server's /media/<message id>/<index>, read with the
+  same bearer token as the API, which serves it once status is READY (404
+  until then). For other files (status EXTERNAL), the file's own URL.
+  """
   url: String!
   mimeType: String!
   name: String!
+  status: AttachmentStatus!
+  "In bytes: of the stored file, or as the platform announced it; null when unknown."
+  size: Int
+  "The stored file's SHA-256 (lowercase hex)."
+  sha256: String
+  "Why the file is not stored (FAILED, TOO_LARGE), or why the last try failed (PENDING)."
+  error: String
+  "When the file was stored."
+  fetchedAt: Time
+}
+
+"""
+Whether a platform's file is stored here. Platforms' links expire, so files
+are fetched right after the message arrives and kept up to 20 MiB.
+"""
+enum AttachmentStatus {
+  "Not fetched yet, or being retried."
+  PENDING
+  "Stored: url serves it."
+  READY
+  "Over the 20 MiB Frontdesk keeps; not downloaded."
+  TOO_LARGE
+  "The platform refused it, its hash did not match, or the retries ran out: see error."
+  FAILED
+  "Not a platform's file: url is where it is, and Frontdesk keeps no copy."
+  EXTERNAL
 }
 
 type Button {
@@ -2912,6 +3140,94 @@ type Subscription {
   inboxEvents(after: String): Event!
 }
 `, BuiltIn: false},
+	{Name: "../schema/channels.graphqls", Input: `# Channel health beyond the account's own fields: what each conversation's
+# messaging window allows now, and WhatsApp message templates.
+
+"""
+What the business may send in a conversation now, by the platform's rules:
+WhatsApp allows any message for 24 hours after the customer's last one, then
+only an approved template; Messenger and Instagram allow any message for 24
+hours, then a person's reply (tagged HUMAN_AGENT) until 7 days; Telegram has
+no window once the customer has written; the web chat and the staff chat are
+always open.
+"""
+type MessagingWindow {
+  state: MessagingWindowState!
+  "When the state next narrows (OPEN ends, HUMAN_AGENT_ONLY ends); null when nothing changes until the customer writes."
+  closesAt: Time
+}
+
+enum MessagingWindowState {
+  "Any message may be sent."
+  OPEN
+  "Messenger and Instagram after 24 hours: only a person's reply, within 7 days of the customer's message."
+  HUMAN_AGENT_ONLY
+  "WhatsApp after 24 hours (or before the customer wrote): only the account's re-engagement template."
+  TEMPLATE_ONLY
+  "Nothing can be sent until the customer writes again."
+  CLOSED
+  "Telegram: the customer has not written yet, and bots cannot start a conversation."
+  NOT_STARTED
+}
+
+extend type Conversation {
+  messagingWindow: MessagingWindow!
+}
+
+"The approved WhatsApp template sent instead of a message when the 24-hour window has closed."
+type ReengagementTemplate {
+  name: String!
+  "The locale code the template was approved in, such as en_US."
+  language: String!
+  "Whether the template's body parameter {{1}} carries the message's text."
+  textParam: Boolean!
+}
+
+input ReengagementTemplateInput {
+  "The template's name as in WhatsApp Manager (lowercase letters, digits, underscores)."
+  name: String!
+  "Required: the locale code the template was approved in, such as en_US."
+  language: String!
+  textParam: Boolean! = false
+}
+
+extend type ChannelAccount {
+  "WhatsApp accounts: the re-engagement template, if one is set (setChannelTemplate)."
+  reengagementTemplate: ReengagementTemplate
+}
+
+"A WhatsApp message template as Meta lists it."
+type MessageTemplate {
+  id: ID!
+  name: String!
+  language: String!
+  "Meta's review status: APPROVED, PENDING, REJECTED, PAUSED, DISABLED... Only APPROVED templates are delivered."
+  status: String!
+  "MARKETING, UTILITY or AUTHENTICATION."
+  category: String!
+  components: [MessageTemplateComponent!]!
+}
+
+"A part of a template; text holds placeholders {{1}}, {{2}}..."
+type MessageTemplateComponent {
+  "HEADER, BODY, FOOTER or BUTTONS."
+  type: String!
+  "A header's format (TEXT, IMAGE, VIDEO, DOCUMENT, LOCATION); empty for other components."
+  format: String!
+  "Empty for components without text (a media header, buttons)."
+  text: String!
+}
+
+extend type Query {
+  "A WhatsApp account's message templates, read from Meta, whatever their status (admins). INVALID_INPUT for other kinds of account."
+  channelTemplates(channelId: ID!): [MessageTemplate!]!
+}
+
+extend type Mutation {
+  "Sets a WhatsApp account's re-engagement template, or removes it when template is null (admins). INVALID_INPUT for other kinds of account."
+  setChannelTemplate(channelId: ID!, template: ReengagementTemplateInput): ChannelAccount!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2927,6 +3243,16 @@ func (ec *executionContext) childFields_Attachment(ctx context.Context, field gr
 		return ec.fieldContext_Attachment_mimeType(ctx, field)
 	case "name":
 		return ec.fieldContext_Attachment_name(ctx, field)
+	case "status":
+		return ec.fieldContext_Attachment_status(ctx, field)
+	case "size":
+		return ec.fieldContext_Attachment_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_Attachment_sha256(ctx, field)
+	case "error":
+		return ec.fieldContext_Attachment_error(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_Attachment_fetchedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Attachment", field.Name)
 }
@@ -2991,6 +3317,8 @@ func (ec *executionContext) childFields_ChannelAccount(ctx context.Context, fiel
 		return ec.fieldContext_ChannelAccount_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ChannelAccount_updatedAt(ctx, field)
+	case "reengagementTemplate":
+		return ec.fieldContext_ChannelAccount_reengagementTemplate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChannelAccount", field.Name)
 }
@@ -3071,6 +3399,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_messages(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Conversation_createdAt(ctx, field)
+	case "messagingWindow":
+		return ec.fieldContext_Conversation_messagingWindow(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -3309,6 +3639,46 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MessageTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MessageTemplate_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MessageTemplate_name(ctx, field)
+	case "language":
+		return ec.fieldContext_MessageTemplate_language(ctx, field)
+	case "status":
+		return ec.fieldContext_MessageTemplate_status(ctx, field)
+	case "category":
+		return ec.fieldContext_MessageTemplate_category(ctx, field)
+	case "components":
+		return ec.fieldContext_MessageTemplate_components(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageTemplate", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageTemplateComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_MessageTemplateComponent_type(ctx, field)
+	case "format":
+		return ec.fieldContext_MessageTemplateComponent_format(ctx, field)
+	case "text":
+		return ec.fieldContext_MessageTemplateComponent_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageTemplateComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_MessagingWindow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_MessagingWindow_state(ctx, field)
+	case "closesAt":
+		return ec.fieldContext_MessagingWindow_closesAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessagingWindow", field.Name)
+}
+
 func (ec *executionContext) childFields_Metrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "from":
@@ -3429,6 +3799,18 @@ func (ec *executionContext) childFields_PriceItem(ctx context.Context, field gra
 		return ec.fieldContext_PriceItem_currency(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ReengagementTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ReengagementTemplate_name(ctx, field)
+	case "language":
+		return ec.fieldContext_ReengagementTemplate_language(ctx, field)
+	case "textParam":
+		return ec.fieldContext_ReengagementTemplate_textParam(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReengagementTemplate", field.Name)
 }
 
 func (ec *executionContext) childFields_ScenarioRoute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3881,6 +4263,28 @@ func (ec *executionContext) field_Mutation_sendVisitorMessage_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setChannelTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "channelId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channelId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "template",
+		func(ctx context.Context, v any) (*channel.ReengagementTemplate, error) {
+			return ec.unmarshalOReengagementTemplateInput2ᚖfrontdeskᚋinternalᚋchannelᚐReengagementTemplate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["template"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4030,6 +4434,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_channelTemplates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "channelId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channelId"] = arg0
 	return args, nil
 }
 
@@ -4313,7 +4731,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Attachment_url(ctx context.Context, field graphql.CollectedField, obj *conversation.Attachment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attachment_url(ctx context.Context, field graphql.CollectedField, obj *media.Attachment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4336,7 +4754,7 @@ func (ec *executionContext) fieldContext_Attachment_url(_ context.Context, field
 	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
 }
 
-func (ec *executionContext) _Attachment_mimeType(ctx context.Context, field graphql.CollectedField, obj *conversation.Attachment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attachment_mimeType(ctx context.Context, field graphql.CollectedField, obj *media.Attachment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4359,7 +4777,7 @@ func (ec *executionContext) fieldContext_Attachment_mimeType(_ context.Context, 
 	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
 }
 
-func (ec *executionContext) _Attachment_name(ctx context.Context, field graphql.CollectedField, obj *conversation.Attachment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Attachment_name(ctx context.Context, field graphql.CollectedField, obj *media.Attachment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4380,6 +4798,121 @@ func (ec *executionContext) _Attachment_name(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Attachment_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Attachment_status(ctx context.Context, field graphql.CollectedField, obj *media.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v media.Status) graphql.Marshaler {
+			return ec.marshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "AttachmentStatus")
+}
+
+func (ec *executionContext) _Attachment_size(ctx context.Context, field graphql.CollectedField, obj *media.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Attachment_sha256(ctx context.Context, field graphql.CollectedField, obj *media.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SHA256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Attachment_error(ctx context.Context, field graphql.CollectedField, obj *media.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Attachment_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *media.Attachment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Attachment_fetchedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FetchedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Attachment_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Attachment", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.AuthPayload) (ret graphql.Marshaler) {
@@ -4858,6 +5391,38 @@ func (ec *executionContext) _ChannelAccount_updatedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ChannelAccount_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChannelAccount", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ChannelAccount_reengagementTemplate(ctx context.Context, field graphql.CollectedField, obj *channel.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelAccount_reengagementTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReengagementTemplate()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channel.ReengagementTemplate) graphql.Marshaler {
+			return ec.marshalOReengagementTemplate2ᚖfrontdeskᚋinternalᚋchannelᚐReengagementTemplate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelAccount_reengagementTemplate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChannelAccount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReengagementTemplate(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Classification_language(ctx context.Context, field graphql.CollectedField, obj *pipeline.Classification) (ret graphql.Marshaler) {
@@ -5646,6 +6211,38 @@ func (ec *executionContext) _Conversation_createdAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Conversation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Conversation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Conversation_messagingWindow(ctx context.Context, field graphql.CollectedField, obj *conversation.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_messagingWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().MessagingWindow(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channel.Window) graphql.Marshaler {
+			return ec.marshalNMessagingWindow2ᚖfrontdeskᚋinternalᚋchannelᚐWindow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_messagingWindow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Conversation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessagingWindow(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ConversationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ConversationConnection) (ret graphql.Marshaler) {
@@ -7300,11 +7897,11 @@ func (ec *executionContext) _Message_attachments(ctx context.Context, field grap
 			return ec.fieldContext_Message_attachments(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Attachments, nil
+			return ec.Resolvers.Message().Attachments(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []conversation.Attachment) graphql.Marshaler {
-			return ec.marshalNAttachment2ᚕfrontdeskᚋinternalᚋconversationᚐAttachmentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*media.Attachment) graphql.Marshaler {
+			return ec.marshalNAttachment2ᚕᚖfrontdeskᚋinternalᚋmediaᚐAttachmentᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7314,8 +7911,8 @@ func (ec *executionContext) fieldContext_Message_attachments(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "Message",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Attachment(ctx, field)
 		},
@@ -7587,6 +8184,268 @@ func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MessageTemplate_id(ctx context.Context, field graphql.CollectedField, obj *meta.Template) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageTemplate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MessageTemplate_name(ctx context.Context, field graphql.CollectedField, obj *meta.Template) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageTemplate_language(ctx context.Context, field graphql.CollectedField, obj *meta.Template) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplate_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplate_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageTemplate_status(ctx context.Context, field graphql.CollectedField, obj *meta.Template) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplate_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplate_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageTemplate_category(ctx context.Context, field graphql.CollectedField, obj *meta.Template) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplate_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplate_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageTemplate_components(ctx context.Context, field graphql.CollectedField, obj *meta.Template) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplate_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []meta.TemplateComponent) graphql.Marshaler {
+			return ec.marshalNMessageTemplateComponent2ᚕfrontdeskᚋinternalᚋchannelᚋmetaᚐTemplateComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplate_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessageTemplate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageTemplateComponent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessageTemplateComponent_type(ctx context.Context, field graphql.CollectedField, obj *meta.TemplateComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplateComponent_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplateComponent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageTemplateComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageTemplateComponent_format(ctx context.Context, field graphql.CollectedField, obj *meta.TemplateComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplateComponent_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplateComponent_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageTemplateComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessageTemplateComponent_text(ctx context.Context, field graphql.CollectedField, obj *meta.TemplateComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageTemplateComponent_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageTemplateComponent_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageTemplateComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _MessagingWindow_state(ctx context.Context, field graphql.CollectedField, obj *channel.Window) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagingWindow_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v channel.WindowState) graphql.Marshaler {
+			return ec.marshalNMessagingWindowState2frontdeskᚋinternalᚋchannelᚐWindowState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagingWindow_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessagingWindow", field, false, false, "MessagingWindowState")
+}
+
+func (ec *executionContext) _MessagingWindow_closesAt(ctx context.Context, field graphql.CollectedField, obj *channel.Window) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagingWindow_closesAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosesAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessagingWindow_closesAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessagingWindow", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Metrics_from(ctx context.Context, field graphql.CollectedField, obj *metrics.Metrics) (ret graphql.Marshaler) {
@@ -8996,6 +9855,50 @@ func (ec *executionContext) fieldContext_Mutation_updateLead(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setChannelTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setChannelTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetChannelTemplate(ctx, fc.Args["channelId"].(uuid.UUID), fc.Args["template"].(*channel.ReengagementTemplate))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *channel.Account) graphql.Marshaler {
+			return ec.marshalNChannelAccount2ᚖfrontdeskᚋinternalᚋchannelᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setChannelTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setChannelTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *organization.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10006,6 +10909,50 @@ func (ec *executionContext) fieldContext_Query_lead(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_channelTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_channelTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChannelTemplates(ctx, fc.Args["channelId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*meta.Template) graphql.Marshaler {
+			return ec.marshalNMessageTemplate2ᚕᚖfrontdeskᚋinternalᚋchannelᚋmetaᚐTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_channelTemplates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageTemplate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_channelTemplates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10080,6 +11027,75 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReengagementTemplate_name(ctx context.Context, field graphql.CollectedField, obj *channel.ReengagementTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReengagementTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReengagementTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReengagementTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReengagementTemplate_language(ctx context.Context, field graphql.CollectedField, obj *channel.ReengagementTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReengagementTemplate_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReengagementTemplate_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReengagementTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReengagementTemplate_textParam(ctx context.Context, field graphql.CollectedField, obj *channel.ReengagementTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReengagementTemplate_textParam(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextParam, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReengagementTemplate_textParam(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReengagementTemplate", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ScenarioRoute_scenario(ctx context.Context, field graphql.CollectedField, obj *organization.ScenarioRoute) (ret graphql.Marshaler) {
@@ -12560,6 +13576,66 @@ func UnmarshalPriceItemInput(ctx context.Context, raw any) (lead.PriceItem, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReengagementTemplateInput(ctx context.Context, obj any) (channel.ReengagementTemplate, error) {
+	var it channel.ReengagementTemplate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["textParam"]; !present {
+		asMap["textParam"] = false
+	}
+
+	fieldsInOrder := [...]string{"name", "language", "textParam"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "textParam":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textParam"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextParam = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReengagementTemplateInput unmarshals raw into the ReengagementTemplateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReengagementTemplateInput(ctx context.Context, raw any) (channel.ReengagementTemplate, error) {
+	var out channel.ReengagementTemplate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReengagementTemplateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputScenarioRouteInput(ctx context.Context, obj any) (organization.ScenarioRoute, error) {
 	var it organization.ScenarioRoute
 	if obj == nil {
@@ -12899,7 +13975,7 @@ func UnmarshalWhatsAppChannelInput(ctx context.Context, raw any) (channel.WhatsA
 
 var attachmentImplementors = []string{"Attachment"}
 
-func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSet, obj *conversation.Attachment) graphql.Marshaler {
+func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSet, obj *media.Attachment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attachmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12921,6 +13997,31 @@ func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSe
 		case "name":
 			out.Values[i] = ec._Attachment_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Attachment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._Attachment_size(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sha256":
+			out.Values[i] = ec._Attachment_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._Attachment_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fetchedAt":
+			out.Values[i] = ec._Attachment_fetchedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -13134,6 +14235,11 @@ func (ec *executionContext) _ChannelAccount(ctx context.Context, sel ast.Selecti
 		case "updatedAt":
 			out.Values[i] = ec._ChannelAccount_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reengagementTemplate":
+			out.Values[i] = ec._ChannelAccount_reengagementTemplate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -13381,6 +14487,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "messagingWindow":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_messagingWindow(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14054,10 +15166,11 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "attachments":
-			out.Values[i] = ec._Message_attachments(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Message_attachments(ctx, field, obj)
+				})
 		case "buttons":
 			out.Values[i] = ec._Message_buttons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14162,6 +15275,145 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._MessageEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageTemplateImplementors = []string{"MessageTemplate"}
+
+func (ec *executionContext) _MessageTemplate(ctx context.Context, sel ast.SelectionSet, obj *meta.Template) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageTemplate")
+		case "id":
+			out.Values[i] = ec._MessageTemplate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MessageTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._MessageTemplate_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._MessageTemplate_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._MessageTemplate_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "components":
+			out.Values[i] = ec._MessageTemplate_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messageTemplateComponentImplementors = []string{"MessageTemplateComponent"}
+
+func (ec *executionContext) _MessageTemplateComponent(ctx context.Context, sel ast.SelectionSet, obj *meta.TemplateComponent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageTemplateComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessageTemplateComponent")
+		case "type":
+			out.Values[i] = ec._MessageTemplateComponent_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._MessageTemplateComponent_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._MessageTemplateComponent_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var messagingWindowImplementors = []string{"MessagingWindow"}
+
+func (ec *executionContext) _MessagingWindow(ctx context.Context, sel ast.SelectionSet, obj *channel.Window) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messagingWindowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessagingWindow")
+		case "state":
+			out.Values[i] = ec._MessagingWindow_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closesAt":
+			out.Values[i] = ec._MessagingWindow_closesAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -14508,6 +15760,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setChannelTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setChannelTemplate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14839,6 +16098,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_lead(ctx, field)
 				})
+		case "channelTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_channelTemplates(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -14852,6 +16117,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reengagementTemplateImplementors = []string{"ReengagementTemplate"}
+
+func (ec *executionContext) _ReengagementTemplate(ctx context.Context, sel ast.SelectionSet, obj *channel.ReengagementTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reengagementTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReengagementTemplate")
+		case "name":
+			out.Values[i] = ec._ReengagementTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._ReengagementTemplate_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "textParam":
+			out.Values[i] = ec._ReengagementTemplate_textParam(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15471,15 +16779,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAttachment2frontdeskᚋinternalᚋconversationᚐAttachment(ctx context.Context, sel ast.SelectionSet, v conversation.Attachment) graphql.Marshaler {
-	return ec._Attachment(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNAttachment2ᚕfrontdeskᚋinternalᚋconversationᚐAttachmentᚄ(ctx context.Context, sel ast.SelectionSet, v []conversation.Attachment) graphql.Marshaler {
+func (ec *executionContext) marshalNAttachment2ᚕᚖfrontdeskᚋinternalᚋmediaᚐAttachmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*media.Attachment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttachment2frontdeskᚋinternalᚋconversationᚐAttachment(ctx, sel, v[i])
+		return ec.marshalNAttachment2ᚖfrontdeskᚋinternalᚋmediaᚐAttachment(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -15490,6 +16794,46 @@ func (ec *executionContext) marshalNAttachment2ᚕfrontdeskᚋinternalᚋconvers
 
 	return ret
 }
+
+func (ec *executionContext) marshalNAttachment2ᚖfrontdeskᚋinternalᚋmediaᚐAttachment(ctx context.Context, sel ast.SelectionSet, v *media.Attachment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Attachment!")
+		return graphql.Null
+	}
+	return ec._Attachment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus(ctx context.Context, v any) (media.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus(ctx context.Context, sel ast.SelectionSet, v media.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AttachmentStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus = map[string]media.Status{
+		"PENDING":   media.StatusPending,
+		"READY":     media.StatusReady,
+		"TOO_LARGE": media.StatusTooLarge,
+		"FAILED":    media.StatusFailed,
+		"EXTERNAL":  media.StatusExternal,
+	}
+	marshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus = map[media.Status]string{
+		media.StatusPending:  "PENDING",
+		media.StatusReady:    "READY",
+		media.StatusTooLarge: "TOO_LARGE",
+		media.StatusFailed:   "FAILED",
+		media.StatusExternal: "EXTERNAL",
+	}
+)
 
 func (ec *executionContext) marshalNAuthPayload2ᚖfrontdeskᚋgraphᚋmodelᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *model.AuthPayload) graphql.Marshaler {
 	if v == nil {
@@ -15939,6 +17283,20 @@ func (ec *executionContext) marshalNID2int64(ctx context.Context, sel ast.Select
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16250,6 +17608,90 @@ func (ec *executionContext) marshalNMessageEdge2ᚖfrontdeskᚋgraphᚋmodelᚐM
 	}
 	return ec._MessageEdge(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNMessageTemplate2ᚕᚖfrontdeskᚋinternalᚋchannelᚋmetaᚐTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*meta.Template) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessageTemplate2ᚖfrontdeskᚋinternalᚋchannelᚋmetaᚐTemplate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMessageTemplate2ᚖfrontdeskᚋinternalᚋchannelᚋmetaᚐTemplate(ctx context.Context, sel ast.SelectionSet, v *meta.Template) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessageTemplate!")
+		return graphql.Null
+	}
+	return ec._MessageTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMessageTemplateComponent2frontdeskᚋinternalᚋchannelᚋmetaᚐTemplateComponent(ctx context.Context, sel ast.SelectionSet, v meta.TemplateComponent) graphql.Marshaler {
+	return ec._MessageTemplateComponent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMessageTemplateComponent2ᚕfrontdeskᚋinternalᚋchannelᚋmetaᚐTemplateComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []meta.TemplateComponent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessageTemplateComponent2frontdeskᚋinternalᚋchannelᚋmetaᚐTemplateComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMessagingWindow2ᚖfrontdeskᚋinternalᚋchannelᚐWindow(ctx context.Context, sel ast.SelectionSet, v *channel.Window) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessagingWindow!")
+		return graphql.Null
+	}
+	return ec._MessagingWindow(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMessagingWindowState2frontdeskᚋinternalᚋchannelᚐWindowState(ctx context.Context, v any) (channel.WindowState, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMessagingWindowState2frontdeskᚋinternalᚋchannelᚐWindowState[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMessagingWindowState2frontdeskᚋinternalᚋchannelᚐWindowState(ctx context.Context, sel ast.SelectionSet, v channel.WindowState) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMessagingWindowState2frontdeskᚋinternalᚋchannelᚐWindowState[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MessagingWindowState!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMessagingWindowState2frontdeskᚋinternalᚋchannelᚐWindowState = map[string]channel.WindowState{
+		"OPEN":             channel.WindowOpen,
+		"HUMAN_AGENT_ONLY": channel.WindowHumanAgentOnly,
+		"TEMPLATE_ONLY":    channel.WindowTemplateOnly,
+		"CLOSED":           channel.WindowClosed,
+		"NOT_STARTED":      channel.WindowNotStarted,
+	}
+	marshalNMessagingWindowState2frontdeskᚋinternalᚋchannelᚐWindowState = map[channel.WindowState]string{
+		channel.WindowOpen:           "OPEN",
+		channel.WindowHumanAgentOnly: "HUMAN_AGENT_ONLY",
+		channel.WindowTemplateOnly:   "TEMPLATE_ONLY",
+		channel.WindowClosed:         "CLOSED",
+		channel.WindowNotStarted:     "NOT_STARTED",
+	}
+)
 
 func (ec *executionContext) marshalNMetrics2ᚖfrontdeskᚋinternalᚋmetricsᚐMetrics(ctx context.Context, sel ast.SelectionSet, v *metrics.Metrics) graphql.Marshaler {
 	if v == nil {
@@ -17186,6 +18628,21 @@ func (ec *executionContext) unmarshalOPriceItemInput2ᚕfrontdeskᚋinternalᚋl
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOReengagementTemplate2ᚖfrontdeskᚋinternalᚋchannelᚐReengagementTemplate(ctx context.Context, sel ast.SelectionSet, v *channel.ReengagementTemplate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReengagementTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReengagementTemplateInput2ᚖfrontdeskᚋinternalᚋchannelᚐReengagementTemplate(ctx context.Context, v any) (*channel.ReengagementTemplate, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReengagementTemplateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOScenarioKind2ᚖfrontdeskᚋinternalᚋorganizationᚐScenarioKind(ctx context.Context, v any) (*organization.ScenarioKind, error) {

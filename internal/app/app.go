@@ -37,6 +37,7 @@ import (
 	"frontdesk/internal/lead"
 	"frontdesk/internal/llm"
 	"frontdesk/internal/logging"
+	"frontdesk/internal/media"
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pgembed"
@@ -66,6 +67,7 @@ type App struct {
 	// the fallback; nil when FRONTDESK_EAGER_FALLBACK is 0.
 	Eager    *eager.Runner
 	Hub      *realtime.Hub
+	Media    *media.Service // fetches platform files and serves them at /media/
 	Endpoint *graph.Endpoint
 	Handler  http.Handler
 
@@ -237,6 +239,8 @@ func (a *App) Build(ctx context.Context) error {
 			river.QueueDefault: {MaxWorkers: 50},
 			jobs.QueueMessages: {MaxWorkers: 50},
 			jobs.QueueDelivery: {MaxWorkers: 50},
+			// Each fetch holds a file of up to media.MaxSize in memory.
+			jobs.QueueMedia: {MaxWorkers: 4},
 		},
 		FetchCooldown: a.Config.JobFetchCooldown,
 		// Inserts wake the workers through LISTEN; the poll only catches
@@ -281,12 +285,22 @@ func (a *App) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Pipeline: a.Pipeline, Delivery: a.Delivery, Logger: a.Log}); err != nil {
+	metaClient := &meta.Client{BaseURL: a.Config.MetaGraphURL, HTTP: platformHTTP}
+	a.Media, err = media.New(media.Config{
+		DB: a.DB.Bun, Connections: connections, Meta: metaClient, Telegram: tg,
+		PublicURL: a.Config.BaseURL(), Logger: a.Log,
+	})
+	if err != nil {
+		return err
+	}
+	if err := worker.Register(workers, worker.Services{Conversations: a.Conversations, Pipeline: a.Pipeline, Delivery: a.Delivery, Media: a.Media, Logger: a.Log}); err != nil {
 		return err
 	}
 	a.Endpoint = graph.NewEndpoint(&graph.Resolver{
 		OrgSvc: a.Organizations, ChannelSvc: channel.NewService(a.DB.Bun), Connections: connections, ConvSvc: a.Conversations, Hub: a.Hub, Pipeline: a.Pipeline,
 		LeadSvc:      lead.NewService(a.DB.Bun),
+		Media:        a.Media,
+		Templates:    channel.NewTemplates(a.DB.Bun, connections, metaClient),
 		MetricsSvc:   metrics.NewService(a.DB.Bun),
 		EventLoaders: graph.NewEventLoaders(ctx, a.DB.Bun),
 	}, a.DB.Bun, a.Organizations, graph.Options{
@@ -300,6 +314,7 @@ func (a *App) Build(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", a.Endpoint)
 	mux.Handle("/webhooks/", intake.New(a.DB.Bun, connections, a.Conversations, a.Delivery, a.Log))
+	mux.Handle("GET /media/", a.Media.Handler(a.Organizations))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", a.ready)
 	a.Handler = logging.Middleware(a.Log, mux)

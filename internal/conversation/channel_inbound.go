@@ -59,8 +59,14 @@ func (s *Service) ReceiveFromChannel(ctx context.Context, in ChannelMessage) (ms
 		// updates in parallel): the sender's lock makes them share one
 		// contact and one conversation.
 		conv, err := lockedSenderConversation(ctx, tx, a, in)
-		if err != nil || conv == nil || in.CallbackID == "" {
+		if err != nil || conv == nil {
 			return conv, err
+		}
+		if err := s.enqueueMediaFetch(ctx, tx, a.OrganizationID, msg); err != nil {
+			return nil, err
+		}
+		if in.CallbackID == "" {
+			return conv, nil
 		}
 		_, err = s.jobs.InsertTx(ctx, tx.Tx, jobs.AnswerCallbackArgs{OrganizationID: a.OrganizationID, ChannelAccountID: a.ID, CallbackID: in.CallbackID}, nil)
 		if err != nil {
@@ -94,6 +100,9 @@ func (s *Service) RecordNotice(ctx context.Context, in ChannelMessage) (stored b
 		// Marked processed as it is stored: the pipeline never takes it.
 		if _, err := tx.NewInsert().Model(m).Value("processed_at", "now()").Returning("created_at, processed_at").Exec(ctx); err != nil {
 			return fmt.Errorf("insert notice: %w", err)
+		}
+		if err := s.enqueueMediaFetch(ctx, tx, a.OrganizationID, m); err != nil {
+			return err
 		}
 		if _, err := tx.NewUpdate().Model((*Conversation)(nil)).Set("unread_count = unread_count + 1, last_activity_at = ?", m.CreatedAt).
 			Where("id = ?", conv.ID).Exec(ctx); err != nil {
@@ -138,6 +147,9 @@ func (s *Service) RecordEcho(ctx context.Context, in ChannelMessage, reference s
 		}
 		if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
 			return fmt.Errorf("insert echo: %w", err)
+		}
+		if err := s.enqueueMediaFetch(ctx, tx, a.OrganizationID, m); err != nil {
+			return err
 		}
 		events := []*eventlog.Event{{OrganizationID: a.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID, Type: eventlog.MessageSent,
 			Payload: eventlog.Payload(map[string]any{"author": AuthorUser, "via": "platform app"})}}
@@ -186,6 +198,23 @@ func lockedSenderConversation(ctx context.Context, tx bun.Tx, a *channel.Account
 		return nil, fmt.Errorf("record last inbound: %w", err)
 	}
 	return conv, nil
+}
+
+// enqueueMediaFetch enqueues, in tx, the job that downloads m's platform
+// media, when it has any: the files are fetched soon after the message is
+// stored (Messenger's and Instagram's links expire), and never for a
+// message that was not.
+func (s *Service) enqueueMediaFetch(ctx context.Context, tx bun.Tx, orgID uuid.UUID, m *Message) error {
+	for _, a := range m.Attachments {
+		if a.Platform == "" {
+			continue
+		}
+		if _, err := s.jobs.InsertTx(ctx, tx.Tx, jobs.FetchMediaArgs{OrganizationID: orgID, MessageID: m.ID}, nil); err != nil {
+			return fmt.Errorf("enqueue media fetch: %w", err)
+		}
+		return nil
+	}
+	return nil
 }
 
 func orEmpty(a []Attachment) []Attachment {

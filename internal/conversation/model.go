@@ -115,11 +115,28 @@ type Conversation struct {
 // IsStaff reports whether this is an employee's staff conversation.
 func (c *Conversation) IsStaff() bool { return c.StaffUserID != nil }
 
-// Attachment is a file attached to a message, stored by reference.
+// Attachment is a file attached to a message, stored by reference. An
+// attachment that arrived from a platform (Platform set) is downloaded by
+// the fetch_media job, enqueued with the message, and kept by
+// internal/media; URL, MediaID, SHA256 and Size are then what the platform
+// said about it.
 type Attachment struct {
+	// URL is where the file is, or "media-id:<id>" for a platform media
+	// id without a URL.
 	URL      string `json:"url"`
 	MimeType string `json:"mimeType"`
 	Name     string `json:"name"`
+	// Platform is the platform the file came from (WHATSAPP, MESSENGER,
+	// INSTAGRAM, TELEGRAM); empty for files that are not fetched.
+	Platform string `json:"platform,omitempty"`
+	// MediaID is the platform's id of the file: WhatsApp media id,
+	// Telegram file_id.
+	MediaID string `json:"mediaId,omitempty"`
+	// SHA256 is the file's hash as the platform gave it (WhatsApp: base64).
+	SHA256 string `json:"sha256,omitempty"`
+	// Size is the file's size in bytes as the platform gave it; 0 when it
+	// did not say.
+	Size int64 `json:"size,omitempty"`
 }
 
 // Button is a choice offered in a message; a pressed button comes back as

@@ -182,7 +182,7 @@ func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) e
 	}
 	var atts []conversation.Attachment
 	for _, m := range e.Media {
-		atts = append(atts, attachment(m))
+		atts = append(atts, attachment(a.Kind, m))
 	}
 	in := conversation.ChannelMessage{
 		Account: a, SenderID: e.Sender.ID, SenderName: e.Sender.Name, Phone: e.Sender.Phone, Language: e.Sender.Language,
@@ -223,10 +223,11 @@ func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) e
 	return err
 }
 
-// attachment records a media reference; the file itself is fetched later.
-// A platform media id (WhatsApp, Telegram) is kept as media-id:<id> until
-// it is resolved to a URL.
-func attachment(m wire.Media) conversation.Attachment {
+// attachment records a media reference with what the platform said about
+// the file; the file itself is fetched by the fetch_media job that
+// conversation enqueues with the message (internal/media). A platform
+// media id without a URL (WhatsApp, Telegram) is shown as media-id:<id>.
+func attachment(kind channel.Kind, m wire.Media) conversation.Attachment {
 	ref := m.URL
 	if ref == "" {
 		ref = "media-id:" + m.ID
@@ -235,7 +236,8 @@ func attachment(m wire.Media) conversation.Attachment {
 	if name == "" {
 		name = m.PlatformType
 	}
-	return conversation.Attachment{URL: ref, MimeType: m.MIMEType, Name: name}
+	return conversation.Attachment{URL: ref, MimeType: m.MIMEType, Name: name,
+		Platform: string(kind), MediaID: m.ID, SHA256: m.SHA256, Size: max(m.Size, 0)}
 }
 
 // fail answers with status and records the error on the account.

@@ -13,6 +13,7 @@ import (
 
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/delivery"
+	"frontdesk/internal/media"
 	"frontdesk/internal/pipeline"
 	"frontdesk/jobs"
 )
@@ -22,7 +23,9 @@ type Services struct {
 	Conversations *conversation.Service
 	Pipeline      *pipeline.Processor
 	Delivery      *delivery.Service
-	Logger        *slog.Logger
+	// Media fetches platform files; fetch_media is not registered without it.
+	Media  *media.Service
+	Logger *slog.Logger
 }
 
 // Register adds every worker to workers.
@@ -41,6 +44,11 @@ func Register(workers *river.Workers, s Services) error {
 	}
 	if err := river.AddWorkerSafely(workers, &AnswerCallback{svc: s.Delivery}); err != nil {
 		return fmt.Errorf("register answer_callback: %w", err)
+	}
+	if s.Media != nil {
+		if err := river.AddWorkerSafely(workers, NewFetchMedia(s.Media)); err != nil {
+			return fmt.Errorf("register fetch_media: %w", err)
+		}
 	}
 	return nil
 }
