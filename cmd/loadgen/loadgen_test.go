@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"frontdesk/internal/config"
 	"frontdesk/internal/dbtest"
 )
 
@@ -92,4 +93,82 @@ func TestBenchmarksRun(t *testing.T) {
 	m, err := runWSMem(ctx, c.Target, wsmemOptions{N: 20, Settle: 200 * time.Millisecond, Warm: 2, DialConcurrency: 10})
 	require.NoError(t, err)
 	require.NotNil(t, m.get("rss_per_socket_kb"))
+}
+
+// seededURL is a fresh database with the bench organisation.
+func seededURL(t *testing.T) string {
+	t.Helper()
+	url := dbtest.NewURL(t)
+	_, _, err := seed(t.Context(), url, seedOptions{Conversations: 2, Messages: 2}, logger(io.Discard, 0))
+	require.NoError(t, err)
+	return url
+}
+
+// TestIngestRuns runs the ingest benchmark briefly: signed webhooks are
+// accepted closed-loop and open-loop with nothing processing them, and
+// pgbench (when installed) runs the generated script on the same schema.
+func TestIngestRuns(t *testing.T) {
+	t.Parallel()
+	url := seededURL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	s, err := startIngestServer(ctx, url, logger(io.Discard, 0), "available")
+	require.NoError(t, err)
+	t.Cleanup(s.Stop)
+	pgbench, err := findPgbench("")
+	if err != nil {
+		t.Logf("no pgbench, the comparison is skipped: %v", err)
+		pgbench = "none"
+	}
+	r, err := runIngest(ctx, s, ingestOptions{Duration: 500 * time.Millisecond, Concurrency: 4, Rate: 20, RepeatShare: 0.3, RepeatSenders: 5,
+		MaxInFlight: 100, Pgbench: pgbench, Jobs: "available", noSettle: true})
+	require.NoError(t, err)
+	r.print(io.Discard)
+	require.Equal(t, 0, r.get("saturation_errors"), "last error: %v", r.get("saturation_last_error"))
+	require.Positive(t, r.get("saturation_accepted"))
+	require.Equal(t, 0, r.get("open_errors"), "last error: %v", r.get("open_last_error"))
+	require.Equal(t, 10, r.get("open_accepted"))
+	var stored, events, unworked int
+	require.NoError(t, s.App.DB.Pool.QueryRow(ctx, `SELECT count(*),
+		count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.message_id = m.id AND e.type = 'MESSAGE_RECEIVED')),
+		count(*) FILTER (WHERE m.processed_at IS NULL)
+		FROM messages m WHERE m.direction = 'IN' AND m.external_id LIKE 'wamid.%'`).Scan(&stored, &events, &unworked))
+	require.Equal(t, stored, events, "every stored message has its event")
+	require.Equal(t, stored, unworked, "nothing processed the messages")
+	if pgbench != "none" {
+		require.Positive(t, r.get("pgbench_tps"))
+		require.Equal(t, 0, r.get("pgbench_failed"))
+		var fromPgbench int
+		require.NoError(t, s.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			JOIN events e ON e.message_id = m.id AND e.type = 'MESSAGE_RECEIVED'
+			WHERE m.external_id LIKE 'wamid.HBgLcGdiZW5jaA%' AND c.channel_account_id IS NOT NULL`).Scan(&fromPgbench))
+		require.Positive(t, fromPgbench, "pgbench's transactions store messages as the webhook does")
+	}
+	var jobs int
+	require.NoError(t, s.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'process_message'`).Scan(&jobs))
+	require.Zero(t, jobs, "the unworked jobs are removed after the run")
+}
+
+// TestE2ERuns runs the end-to-end benchmark briefly: every customer's
+// price question is answered at the fake Graph API.
+func TestE2ERuns(t *testing.T) {
+	t.Parallel()
+	url := seededURL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	graph := newFakeGraph()
+	t.Cleanup(graph.Close)
+	s, err := startServer(ctx, serverOptions{DatabaseURL: url, Log: logger(io.Discard, 0),
+		Configure: func(c *config.Config) { c.MetaGraphURL = graph.URL }})
+	require.NoError(t, err)
+	t.Cleanup(s.Stop)
+	r, err := runE2E(ctx, s, graph, e2eOptions{Rate: 20, Duration: time.Second, Drain: 10 * time.Second, MaxInFlight: 100, Warmup: 1, noVacuum: true})
+	require.NoError(t, err)
+	r.print(io.Discard)
+	require.Equal(t, 20, r.get("accepted"), "last error: %v", r.get("last_webhook_error"))
+	require.Equal(t, 0, r.get("customers_missing_reply"))
+	require.Equal(t, 0, r.get("handed_off"))
+	require.EqualValues(t, 0, r.get("graph_rejected"), "last: %v", r.get("last_graph_reject"))
+	require.GreaterOrEqual(t, r.get("replies_total"), 20)
+	require.Contains(t, r.get("sample_turn"), "30", "a price question is answered with the price list")
 }

@@ -1,7 +1,9 @@
 // Command loadgen measures Frontdesk under load and prints the figures:
 // open-loop GraphQL queries, subscription fan-out over WebSockets, memory
-// per idle WebSocket, River job pickup latency and the message pipeline's
-// commit-to-reply latency. Everything runs against
+// per idle WebSocket, River job pickup latency, the message pipeline's
+// commit-to-reply latency, signed WhatsApp webhook ingest against pgbench,
+// and WhatsApp end to end (webhook to reply accepted by a local Graph API
+// server). Everything runs against
 // 127.0.0.1: by default loadgen runs the Frontdesk app itself (in-process,
 // or as a `serve` child process where client and server must not share a
 // heap), on a dedicated, seeded database.
@@ -12,6 +14,8 @@
 //	go run ./cmd/loadgen wsmem     [-n 1000]       server memory per idle subscribed socket
 //	go run ./cmd/loadgen jobpickup [-rate 50]      River insert-commit to job-start latency
 //	go run ./cmd/loadgen pipeline  [-rate 100]     visitor message commit to bot reply commit
+//	go run ./cmd/loadgen ingest    [-concurrency 16] WhatsApp webhook ingest: saturation, pgbench, p99 at half
+//	go run ./cmd/loadgen e2e       [-rate 300]     WhatsApp webhook to reply accepted by a fake Graph API
 //	go run ./cmd/loadgen serve                     run the server alone, print URL and tokens
 //	go run ./cmd/loadgen fanout-clients -url ws://... -token T   fan-out clients only
 //
@@ -40,12 +44,19 @@ Usage:
   loadgen wsmem     [-n 1000] [-settle 2s] [-heapprofile F] [-url URL -token T -pid PID]
   loadgen jobpickup [-rate 50] [-duration 30s]
   loadgen pipeline  [-rate 100] [-duration 30s] [-conversations 200] [-cpuprofile F]
+  loadgen ingest    [-duration 30s] [-concurrency 16] [-rate 0] [-repeat 0.2] [-jobs available|scheduled]
+                    [-pgbench PATH|none] [-pgbench-script F] [-cpuprofile F]
+  loadgen e2e       [-rate 300] [-duration 30s] [-drain 30s] [-cpuprofile F]
   loadgen serve     [-addr 127.0.0.1:0]
 
 Without -url, loadgen seeds the database (default frontdesk_bench) if
-needed and runs the server itself: in-process for query, jobpickup and
-pipeline (which uses its own database, frontdesk_bench_pipeline), as a
-child "serve" process for fanout and wsmem (and for query with -child).
+needed and runs the server itself: in-process for query, jobpickup,
+pipeline, ingest and e2e (these three on their own databases,
+frontdesk_bench_pipeline, frontdesk_bench_ingest and frontdesk_bench_e2e),
+as a child "serve" process for fanout and wsmem (and for query with -child).
+ingest runs each phase for -duration: closed-loop saturation with nothing
+processing the messages, pgbench running the same statements as one
+transaction, then open loop at half the saturation throughput.
 Each benchmark prints a table and one line "RESULT {json}".
 Run "loadgen CMD -h" for every flag.
 `
@@ -84,6 +95,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = cmdJobPickup(ctx, args, stdout, stderr)
 	case "pipeline":
 		err = cmdPipeline(ctx, args, stdout, stderr)
+	case "ingest":
+		err = cmdIngest(ctx, args, stdout, stderr)
+	case "e2e":
+		err = cmdE2E(ctx, args, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)

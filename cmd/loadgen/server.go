@@ -251,6 +251,12 @@ type serverOptions struct {
 	DatabaseURL string
 	Addr        string
 	Log         *slog.Logger
+	// Configure, when set, adjusts the configuration before the app is
+	// built: a local Graph API server, eager processing off.
+	Configure func(*config.Config)
+	// NoWorkers leaves River's workers stopped (the realtime hub still
+	// runs): jobs are inserted with their messages and nothing works them.
+	NoWorkers bool
 }
 
 // startServer runs the Frontdesk app in-process on a loopback listener, as
@@ -268,6 +274,9 @@ func startServer(ctx context.Context, o serverOptions) (*server, error) {
 	cfg.Addr = o.Addr
 	cfg.RateLimit, cfg.RateBurst = 1e6, 1_000_000
 	cfg.ShutdownTimeout = 5 * time.Second
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -290,7 +299,11 @@ func startServer(ctx context.Context, o serverOptions) (*server, error) {
 		a.Close()
 		return nil, err
 	}
-	if err := a.Start(ctx); err != nil {
+	start := a.Start
+	if o.NoWorkers {
+		start = a.Hub.Start
+	}
+	if err := start(ctx); err != nil {
 		ln.Close()
 		a.Close()
 		return nil, err
