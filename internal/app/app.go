@@ -279,8 +279,9 @@ func (a *App) Build(ctx context.Context) error {
 	connections.SetTelegram(tg)
 	a.Delivery, err = delivery.New(delivery.Config{
 		DB: a.DB.Bun, Connections: connections, Notifier: a.Hub, Logger: a.Log,
-		Telegram: tg,
-		Meta:     &meta.Client{BaseURL: a.Config.MetaGraphURL, HTTP: platformHTTP},
+		Telegram:    tg,
+		Meta:        &meta.Client{BaseURL: a.Config.MetaGraphURL, HTTP: platformHTTP},
+		SendTimeout: a.Config.DeliverySendTimeout, ClaimTimeout: a.Config.DeliveryClaimTimeout,
 	})
 	if err != nil {
 		return err

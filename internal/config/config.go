@@ -110,7 +110,9 @@ type Config struct {
 	// (FRONTDESK_JOB_FETCH_COOLDOWN); a few ms keeps job pickup fast.
 	JobFetchCooldown time.Duration
 	// JobRescueAfter is when River rescues a job whose worker died
-	// (FRONTDESK_JOB_RESCUE_AFTER).
+	// (FRONTDESK_JOB_RESCUE_AFTER, at least River's job timeout of one
+	// minute). A job with a longer timeout of its own (delivery: the send
+	// timeout + 30 s) is rescued only after that.
 	JobRescueAfter time.Duration
 	// EagerFallback (FRONTDESK_EAGER_FALLBACK): an accepted message is
 	// processed at once by the process that accepted it, and its River job
@@ -119,6 +121,18 @@ type Config struct {
 	EagerFallback time.Duration
 	// ShutdownTimeout bounds graceful shutdown (FRONTDESK_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+
+	// DeliverySendTimeout bounds one send of an outbound message to its
+	// platform, all parts of a split text included
+	// (FRONTDESK_DELIVERY_SEND_TIMEOUT).
+	DeliverySendTimeout time.Duration
+	// DeliveryClaimTimeout is how old a delivery's claim must be before
+	// another run takes the message over, its own run having died mid-send
+	// (FRONTDESK_DELIVERY_CLAIM_TIMEOUT). It must exceed DeliverySendTimeout,
+	// so that a send still in progress is never taken over and repeated.
+	// A message whose process died mid-send goes out again no sooner than
+	// this: it may then reach the customer twice (package delivery).
+	DeliveryClaimTimeout time.Duration
 
 	// MetaGraphURL is the Graph API host that WhatsApp, Messenger and
 	// Instagram messages are sent through (FRONTDESK_META_GRAPH_URL).
@@ -157,6 +171,10 @@ func Default() Config {
 		JobRescueAfter:       time.Hour,
 		EagerFallback:        10 * time.Second,
 		ShutdownTimeout:      20 * time.Second,
+		// delivery.DefaultSendTimeout and DefaultClaimTimeout (config stays
+		// a leaf package; its test checks they agree).
+		DeliverySendTimeout:  2 * time.Minute,
+		DeliveryClaimTimeout: 5 * time.Minute,
 		MetaGraphURL:         "https://graph.facebook.com",
 		TelegramAPIURL:       "https://api.telegram.org",
 	}
@@ -231,6 +249,8 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	r.duration("FRONTDESK_JOB_RESCUE_AFTER", &c.JobRescueAfter)
 	r.duration("FRONTDESK_EAGER_FALLBACK", &c.EagerFallback)
 	r.duration("FRONTDESK_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	r.duration("FRONTDESK_DELIVERY_SEND_TIMEOUT", &c.DeliverySendTimeout)
+	r.duration("FRONTDESK_DELIVERY_CLAIM_TIMEOUT", &c.DeliveryClaimTimeout)
 	r.str("FRONTDESK_META_GRAPH_URL", &c.MetaGraphURL)
 	r.str("FRONTDESK_TELEGRAM_API_URL", &c.TelegramAPIURL)
 	if err := errors.Join(r.errs...); err != nil {
@@ -241,6 +261,11 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	}
 	return c, nil
 }
+
+// minJobRescueAfter is River's default job timeout (river.JobTimeoutDefault):
+// River refuses a RescueStuckJobsAfter below the client's job timeout, and
+// the app does not set one.
+const minJobRescueAfter = time.Minute
 
 // Production reports whether the server runs in production mode.
 func (c Config) Production() bool { return c.Env == EnvProduction }
@@ -309,11 +334,18 @@ func (c Config) Validate() error {
 	if c.JobFetchCooldown < time.Millisecond {
 		add("FRONTDESK_JOB_FETCH_COOLDOWN: must be at least 1ms")
 	}
-	if c.JobRescueAfter < time.Second {
-		add("FRONTDESK_JOB_RESCUE_AFTER: must be at least 1s")
+	if c.JobRescueAfter < minJobRescueAfter {
+		add("FRONTDESK_JOB_RESCUE_AFTER: must be at least %s (River refuses a rescue time below its job timeout), got %s", minJobRescueAfter, c.JobRescueAfter)
 	}
 	if c.EagerFallback < 0 || (c.EagerFallback > 0 && c.EagerFallback < time.Second) {
 		add("FRONTDESK_EAGER_FALLBACK: 0 (off) or at least 1s")
+	}
+	switch {
+	case c.DeliverySendTimeout <= 0 || c.DeliveryClaimTimeout <= 0:
+		add("FRONTDESK_DELIVERY_SEND_TIMEOUT and FRONTDESK_DELIVERY_CLAIM_TIMEOUT must be positive")
+	case c.DeliveryClaimTimeout <= c.DeliverySendTimeout:
+		add("FRONTDESK_DELIVERY_CLAIM_TIMEOUT (%s) must exceed FRONTDESK_DELIVERY_SEND_TIMEOUT (%s): a claim that expires while its send may still run lets a second run send the message again",
+			c.DeliveryClaimTimeout, c.DeliverySendTimeout)
 	}
 	for _, v := range []struct{ name, value string }{{"FRONTDESK_META_GRAPH_URL", c.MetaGraphURL}, {"FRONTDESK_TELEGRAM_API_URL", c.TelegramAPIURL}} {
 		if u, err := url.Parse(v.value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/config"
+	"frontdesk/internal/delivery"
 )
 
 func lookup(env map[string]string) func(string) (string, bool) {
@@ -54,6 +55,25 @@ func TestLoad(t *testing.T) {
 			}},
 		{name: "bad telegram url", env: map[string]string{"FRONTDESK_TELEGRAM_API_URL": "api.telegram.org"}, wantErr: "FRONTDESK_TELEGRAM_API_URL"},
 		{name: "bad meta url", env: map[string]string{"FRONTDESK_META_GRAPH_URL": "ftp://graph"}, wantErr: "FRONTDESK_META_GRAPH_URL"},
+		{name: "delivery timeouts default to the outbox's", env: nil, check: func(t *testing.T, c config.Config) {
+			require.Equal(t, delivery.DefaultSendTimeout, c.DeliverySendTimeout)
+			require.Equal(t, delivery.DefaultClaimTimeout, c.DeliveryClaimTimeout)
+		}},
+		{name: "delivery timeouts set", env: map[string]string{"FRONTDESK_DELIVERY_SEND_TIMEOUT": "3s", "FRONTDESK_DELIVERY_CLAIM_TIMEOUT": "6s"},
+			check: func(t *testing.T, c config.Config) {
+				require.Equal(t, 3*time.Second, c.DeliverySendTimeout)
+				require.Equal(t, 6*time.Second, c.DeliveryClaimTimeout)
+			}},
+		{name: "claim timeout not above send timeout", env: map[string]string{"FRONTDESK_DELIVERY_SEND_TIMEOUT": "6m"},
+			wantErr: "FRONTDESK_DELIVERY_CLAIM_TIMEOUT (5m0s) must exceed FRONTDESK_DELIVERY_SEND_TIMEOUT (6m0s)"},
+		{name: "claim timeout equal to send timeout", env: map[string]string{"FRONTDESK_DELIVERY_SEND_TIMEOUT": "5s", "FRONTDESK_DELIVERY_CLAIM_TIMEOUT": "5s"},
+			wantErr: "must exceed FRONTDESK_DELIVERY_SEND_TIMEOUT"},
+		{name: "zero send timeout", env: map[string]string{"FRONTDESK_DELIVERY_SEND_TIMEOUT": "0s"}, wantErr: "must be positive"},
+		{name: "bad claim timeout", env: map[string]string{"FRONTDESK_DELIVERY_CLAIM_TIMEOUT": "later"}, wantErr: "FRONTDESK_DELIVERY_CLAIM_TIMEOUT"},
+		{name: "rescue below river's job timeout", env: map[string]string{"FRONTDESK_JOB_RESCUE_AFTER": "10s"}, wantErr: "FRONTDESK_JOB_RESCUE_AFTER: must be at least 1m0s"},
+		{name: "rescue after a minute", env: map[string]string{"FRONTDESK_JOB_RESCUE_AFTER": "1m"}, check: func(t *testing.T, c config.Config) {
+			require.Equal(t, time.Minute, c.JobRescueAfter)
+		}},
 		{name: "database url without name", env: map[string]string{"DATABASE_URL": "postgres://127.0.0.1:5432"}, wantErr: "DATABASE_URL"},
 	}
 	for _, tt := range tests {
