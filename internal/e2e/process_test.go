@@ -219,6 +219,33 @@ func (p *server) stop() {
 	}
 }
 
+// kill ends the process with SIGKILL, as a crash would: no shutdown code
+// runs, its connections drop and PostgreSQL rolls back its open
+// transactions. The cleanup's graceful-stop check is skipped for it; its
+// output is still logged if the test fails.
+func (p *server) kill() {
+	t := p.t
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	select {
+	case <-p.exited:
+		t.Errorf("%s exited before the test killed it: %v", p.name, p.waitErr)
+	default:
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s (killed) stdout:\n%s\n%s stderr:\n%s", p.name, p.stdout.String(), p.name, p.stderr.String())
+		}
+	})
+}
+
 // waitReady polls /readyz until it answers 200 and returns how long that
 // took since the process started.
 func (p *server) waitReady(limit time.Duration) time.Duration {
