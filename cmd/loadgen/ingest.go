@@ -232,7 +232,8 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 	// first run), a few at a time; this also warms connections and caches.
 	{
 		var wg sync.WaitGroup
-		var firstErr atomic.Value
+		var mu sync.Mutex
+		var firstErr error
 		next := atomic.Int64{}
 		for range min(o.Concurrency, max(1, o.RepeatSenders)) {
 			wg.Add(1)
@@ -245,15 +246,17 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 					}
 					m := waText{WaID: repeatSenderWaID(i), Name: customerNames[i%len(customerNames)], WAMID: wh.wamid("W", i), Text: priceQuestions[i%len(priceQuestions)]}
 					if err := wh.post(ctx, client, m); err != nil {
-						firstErr.CompareAndSwap(nil, err)
+						mu.Lock()
+						firstErr = cmpErr(firstErr, err)
+						mu.Unlock()
 						return
 					}
 				}
 			}()
 		}
 		wg.Wait()
-		if err, ok := firstErr.Load().(error); ok {
-			return nil, fmt.Errorf("ingest warm-up: %w", err)
+		if firstErr != nil {
+			return nil, fmt.Errorf("ingest warm-up: %w", firstErr)
 		}
 	}
 	setupTook := time.Since(setupStart)
@@ -307,7 +310,7 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 			r.add("saturation_postgres_cpu_pct", round(100*float64(cpuDelta(pgBefore, pgAfter))/float64(sat.elapsed), 0), "% of one core (backends of this database)")
 		}
 	}
-	r.add("saturation_db_waits", satWaits, "(share of active backends' samples, by wait event)")
+	r.add("saturation_db_waits", satWaits, "(share of busy backends' samples, by wait event)")
 	if sat.lastErr != nil {
 		r.add("saturation_last_error", sat.lastErr.Error(), "")
 	}
@@ -337,7 +340,7 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 		r.add("pgbench_tps", round(pb.TPS, 1), "tps (same statements, one transaction each, -M simple)")
 		r.add("pgbench_latency_avg_ms", round(pb.LatencyAvgMS, 3), "ms")
 		r.add("pgbench_failed", pb.Failed, "transactions")
-		r.add("pgbench_db_waits", pbWaits, "(share of active backends' samples, by wait event)")
+		r.add("pgbench_db_waits", pbWaits, "(share of busy backends' samples, by wait event)")
 		r.add("pgbench_command", pb.Command, "")
 		if o.PgbenchScript != "" {
 			r.add("pgbench_script", o.PgbenchScript, "")
@@ -360,9 +363,11 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 		return nil, err
 	}
 	logf("open loop: %.1f/s for %s", rate, o.Duration)
+	openWaits := startWaitSampler(ctx, s.App.Config.DatabaseURL)
 	samples, start := openLoop(ctx, rate, o.Duration, max(1, o.MaxInFlight), func(ctx context.Context, _ int) error {
 		return wh.post(ctx, client, senders.next("O"))
 	})
+	openWaitsSeen := openWaits.stop()
 	var lat []time.Duration
 	var openErrs int
 	var lastOpenErr error
@@ -386,6 +391,7 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 	r.add("open_accepted", len(lat), "")
 	r.add("open_errors", openErrs, "")
 	r.addLatency("open_", ol)
+	r.add("open_db_waits", openWaitsSeen, "(share of busy backends' samples, by wait event)")
 	if lastOpenErr != nil {
 		r.add("open_last_error", lastOpenErr.Error(), "")
 	}
@@ -395,7 +401,7 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 	if err := s.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'process_message' AND state IN ('available', 'scheduled')`).Scan(&stored); err != nil {
 		return nil, fmt.Errorf("ingest: count jobs: %w", err)
 	}
-	r.add("jobs_stored", stored, "(process_message jobs waiting: ours and pgbench's; none worked)")
+	r.add("jobs_stored", stored, "(process_message jobs this run stored, pgbench's included; none worked; deleted now)")
 	if tps > 0 {
 		r.check("ingest >= 0.6x pgbench", satRate >= 0.6*tps)
 	}
