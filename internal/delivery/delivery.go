@@ -46,6 +46,15 @@ const (
 const (
 	// recordTimeout bounds the transaction that records an outcome.
 	recordTimeout = 15 * time.Second
+	// orderWait is how long a message waits for an earlier one of its
+	// conversation that is being sent, or about to be; orderRetryWait
+	// when the earlier one waits for a retry.
+	orderWait      = 200 * time.Millisecond
+	orderRetryWait = 2 * time.Second
+	// orderHorizon: messages stored further apart than this are not held
+	// to their order, so one stuck message cannot hold its conversation
+	// up for good.
+	orderHorizon = 10 * time.Minute
 )
 
 // Notifier is told after a commit that appended events (realtime.Hub).
@@ -140,6 +149,12 @@ func (s *Service) Deliver(ctx context.Context, args jobs.DeliverMessageArgs, at 
 	if msg.DeliveryStatus != conversation.DeliveryPending {
 		return nil
 	}
+	if wait, err := s.earlierPending(ctx, msg); err != nil || wait > 0 {
+		if err != nil {
+			return err
+		}
+		return &WaitError{After: wait, Reason: "an earlier message of the conversation is still being delivered"}
+	}
 	claimed, err := s.claim(ctx, msg)
 	if err != nil || !claimed {
 		return err
@@ -156,6 +171,32 @@ func (s *Service) Deliver(ctx context.Context, args jobs.DeliverMessageArgs, at 
 		return s.succeed(ctx, d, sent)
 	}
 	return s.failed(ctx, d, sent, err, at)
+}
+
+// earlierPending reports how long msg must wait for an earlier outbound
+// message of its conversation that still waits for delivery, zero when
+// none does. Platforms show messages in the order they receive them, and
+// a turn's replies (the disclosure line, the answer, the slot offer) are
+// stored together in the order they are meant to be read; each has its own
+// job, and without this the jobs would send them in whatever order they
+// run. Ids are UUIDv7, so they order messages as they were stored.
+func (s *Service) earlierPending(ctx context.Context, msg *conversation.Message) (time.Duration, error) {
+	var retrying []bool
+	err := s.db.NewRaw(`SELECT d.claimed_at IS NULL AND d.error_reason IS NOT NULL FROM messages e
+		LEFT JOIN message_deliveries d ON d.message_id = e.id
+		WHERE e.conversation_id = ? AND e.id < ? AND e.direction = 'OUT' AND e.delivery_status = 'PENDING'
+		  AND e.created_at > ?::timestamptz - make_interval(secs => ?)
+		LIMIT 1`, msg.ConversationID, msg.ID, msg.CreatedAt, orderHorizon.Seconds()).Scan(ctx, &retrying)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("deliver: look for earlier messages: %w", err)
+	case len(retrying) == 0:
+		return 0, nil
+	case retrying[0]:
+		return orderRetryWait, nil
+	default:
+		return orderWait, nil
+	}
 }
 
 // claim takes the message for this run in its own committed transaction.

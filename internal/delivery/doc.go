@@ -10,15 +10,19 @@
 //
 //  1. does nothing unless the message is still PENDING (sent, failed, or a
 //     redelivered job);
-//  2. claims it in a short committed transaction (message_deliveries.claimed_at):
+//  2. waits (a short WaitError) while an earlier outbound message of the
+//     conversation, stored less than 10 minutes before it, is still
+//     PENDING: platforms show messages in the order they arrive, and a
+//     turn's replies are stored in the order they are meant to be read;
+//  3. claims it in a short committed transaction (message_deliveries.claimed_at):
 //     a second run finds the claim and waits instead of sending;
-//  3. checks, at send time, what may have changed since the message was
+//  4. checks, at send time, what may have changed since the message was
 //     stored: a bot message whose conversation was handed to a human
 //     afterwards is not sent (HANDED_OFF); the platform's messaging window
 //     (below); a customer the platform reported unreachable who has not
 //     written since (UNREACHABLE);
-//  4. sends outside any database transaction, bounded by SendTimeout;
-//  5. records the outcome in one short transaction: the platform's ids
+//  5. sends outside any database transaction, bounded by SendTimeout;
+//  6. records the outcome in one short transaction: the platform's ids
 //     (external_id keeps the first, message_deliveries.platform_ids and the
 //     event all of them), the delivery status SENT or FAILED with a reason,
 //     a MESSAGE_DELIVERY_UPDATED event, the account's health; then tells

@@ -16,11 +16,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"frontdesk/internal/apptest"
 	"frontdesk/internal/config"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/delivery"
+	"frontdesk/internal/eventlog"
 )
 
 // metaFixtures are the meta adapter's copies of shared/fixtures/channels.
@@ -70,10 +72,13 @@ type graphRequest struct {
 	ID string
 }
 
+// graphAnswer is one queued answer; a zero status is the documented
+// success. When wait is set the answer waits for it to close.
 type graphAnswer struct {
 	status int
 	header map[string]string
 	body   []byte
+	wait   <-chan struct{}
 }
 
 func newGraphAPI(t *testing.T) *graphAPI {
@@ -94,11 +99,17 @@ func newGraphAPI(t *testing.T) *graphAPI {
 		var a graphAnswer
 		if q := g.queued[req.Account]; len(q) > 0 {
 			a, g.queued[req.Account] = q[0], q[1:]
-		} else {
-			req.ID, a = g.success(req)
+		}
+		if a.status == 0 {
+			var ok graphAnswer
+			req.ID, ok = g.success(req)
+			a.status, a.body = ok.status, ok.body
 		}
 		g.requests = append(g.requests, req)
 		g.mu.Unlock()
+		if a.wait != nil {
+			<-a.wait
+		}
 		for k, v := range a.header {
 			w.Header().Set(k, v)
 		}
@@ -490,4 +501,47 @@ func TestWhatsAppReengagement(t *testing.T) {
 	got, err = json.Marshal(reqs[0].Body)
 	require.NoError(t, err)
 	require.JSONEq(t, template(third, msg, "Вы ещё здесь?"), string(got))
+}
+
+// The replies of one turn are stored together and reach the customer in
+// that order: while the first is with the platform, the second waits.
+func TestTurnRepliesGoOutInOrder(t *testing.T) {
+	t.Parallel()
+	b, graph := setupMeta(t)
+	conv := b.conversationOn(t, b.connectWhatsApp(t), waID, ago(time.Minute))
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // a failed test must not leave the platform hanging
+	graph.queue(waPhoneNumberID, graphAnswer{wait: release})
+
+	var second uuid.UUID
+	first := b.botReply(t, conv, "Я виртуальный помощник компании.", nil, func(ctx context.Context, tx bun.Tx, m *conversation.Message) error {
+		c, err := conversation.LockConversation(ctx, tx, b.orgID, conv)
+		if err != nil {
+			return err
+		}
+		m2, ev, err := conversation.InsertBotReply(ctx, tx, b.srv.App.River, c, "Таргет стоит от 30 000 ₽.", nil)
+		if err != nil {
+			return err
+		}
+		second = m2.ID
+		return eventlog.Append(ctx, tx, ev)
+	})
+	// The first is with the platform; the second's job has run and
+	// waits (or, were order not kept, has been sent).
+	require.Eventually(t, func() bool {
+		_, _, snoozes := b.job(t, second)
+		return len(graph.sends(waPhoneNumberID, waID)) >= 2 || snoozes > 0
+	}, 20*time.Second, 10*time.Millisecond)
+	reqs := graph.sends(waPhoneNumberID, waID)
+	require.Len(t, reqs, 1, "the second reply overtook the first")
+	require.Equal(t, first.String(), reqs[0].Body["biz_opaque_callback_data"])
+	open()
+
+	require.Equal(t, "SENT", b.waitDelivered(t, first).Status)
+	require.Equal(t, "SENT", b.waitDelivered(t, second).Status)
+	reqs = graph.sends(waPhoneNumberID, waID)
+	require.Len(t, reqs, 2)
+	require.Equal(t, second.String(), reqs[1].Body["biz_opaque_callback_data"])
 }
