@@ -140,6 +140,9 @@ func (s *Service) RecordEcho(ctx context.Context, in ChannelMessage, reference s
 		if err != nil || conv == nil {
 			return err
 		}
+		if ours, err := echoOfOurSend(ctx, tx, conv.ID, in); err != nil || ours {
+			return err
+		}
 		m := &Message{
 			ID: uuid.Must(uuid.NewV7()), OrganizationID: a.OrganizationID, ConversationID: conv.ID, Direction: Out, Author: AuthorUser,
 			Text: clip(in.Text, MaxTextLength), Attachments: orEmpty(in.Attachments), Buttons: []Button{}, DeliveryStatus: DeliverySent,
@@ -172,6 +175,25 @@ func (s *Service) RecordEcho(ctx context.Context, in ChannelMessage, reference s
 		return false, fmt.Errorf("record %s echo: %w", a.Kind, err)
 	}
 	return stored, nil
+}
+
+// echoOfOurSend reports whether an echo without our reference (Instagram
+// echoes carry none, and a split text's later parts neither) is one of
+// Frontdesk's own sends in conversation convID: its platform id is one the
+// outbox recorded, or the outbox is sending a message containing its text
+// right now (the echo can overtake the recording of the send). One
+// statement, so one snapshot sees the send either in flight or recorded.
+func echoOfOurSend(ctx context.Context, tx bun.Tx, convID uuid.UUID, in ChannelMessage) (bool, error) {
+	var ours bool
+	err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM messages m JOIN message_deliveries d ON d.message_id = m.id
+		WHERE m.conversation_id = ? AND m.direction = 'OUT' AND m.created_at > now() - interval '7 days'
+		  AND (? = ANY (d.platform_ids)
+		    OR (m.delivery_status = 'PENDING' AND d.claimed_at IS NOT NULL AND ? <> '' AND strpos(m.text, ?) > 0)))`,
+		convID, in.ExternalID, in.Text, in.Text).Scan(ctx, &ours)
+	if err != nil {
+		return false, fmt.Errorf("look up echoed send: %w", err)
+	}
+	return ours, nil
 }
 
 // lockedSenderConversation is senderConversation under the sender's lock,

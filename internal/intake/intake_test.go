@@ -408,3 +408,60 @@ func TestTelegramButtonPressIsAnswered(t *testing.T) {
 	require.Equal(t, map[string]int{update.CallbackQuery.ID: 1}, answered)
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN' AND payload <> ''`))
 }
+
+// Instagram echoes carry no reference to our message. An echo of a send
+// the outbox recorded (its platform id), or of one it is sending right now
+// (its text, before the send is recorded), is ours: nothing is stored and
+// the bot keeps the conversation. A person's echo still takes it over.
+func TestInstagramEchoOfOurSendIsRecognised(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	const account, customer = "17841400000000001", "987654321098765"
+	webhook := func(sender, recipient string, message map[string]any) {
+		t.Helper()
+		b, err := json.Marshal(map[string]any{"object": "instagram", "entry": []any{map[string]any{"id": account, "time": 1781000400600,
+			"messaging": []any{map[string]any{"sender": map[string]any{"id": sender}, "recipient": map[string]any{"id": recipient},
+				"timestamp": 1781000400100, "message": message}}}}})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, post(t, h.url["INSTAGRAM"], b, map[string]string{"X-Hub-Signature-256": sign(b)}))
+	}
+	webhook(customer, account, map[string]any{"mid": "ig_customer_1", "text": "hello"})
+	h.s.WaitProcessed()
+
+	// The bot's replies wait for delivery (the test platform answers 503).
+	// Say the first went out as two parts and was recorded, and another
+	// is being sent now.
+	var ids []string
+	rows, err := h.s.App.DB.SQL.Query(`SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE c.channel_account_id = $1 AND m.author = 'BOT' ORDER BY m.id`, h.id["INSTAGRAM"])
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	require.NoError(t, rows.Err())
+	require.NotEmpty(t, ids)
+	sent, inFlight := ids[0], uuid.Must(uuid.NewV7()).String()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		_, err := h.s.App.DB.SQL.Exec(q, args...)
+		require.NoError(t, err)
+	}
+	exec(`INSERT INTO message_deliveries (message_id, organization_id, platform_ids) SELECT id, organization_id, '{ig_part_1,ig_part_2}' FROM messages WHERE id = $1
+		ON CONFLICT (message_id) DO UPDATE SET platform_ids = EXCLUDED.platform_ids, claimed_at = NULL`, sent)
+	exec(`UPDATE messages SET delivery_status = 'SENT', external_id = 'ig_part_1' WHERE id = $1`, sent)
+	webhook(account, customer, map[string]any{"mid": "ig_part_2", "text": "the second part", "is_echo": true})
+	exec(`INSERT INTO messages (id, organization_id, conversation_id, direction, author, text, attachments, buttons, delivery_status)
+		SELECT $2, organization_id, conversation_id, 'OUT', 'BOT', 'Hello! How can I help you today?', '[]', '[]', 'PENDING' FROM messages WHERE id = $1`,
+		sent, inFlight)
+	exec(`INSERT INTO message_deliveries (message_id, organization_id, claimed_at) SELECT id, organization_id, now() FROM messages WHERE id = $1`, inFlight)
+	webhook(account, customer, map[string]any{"mid": "ig_in_flight", "text": "How can I help you today?", "is_echo": true})
+	require.Zero(t, h.count(t, `SELECT count(*) FROM messages WHERE author = 'USER'`))
+	require.Zero(t, h.count(t, `SELECT count(*) FROM conversations WHERE owner = 'HUMAN'`))
+
+	// A person typing in Instagram's app.
+	webhook(account, customer, map[string]any{"mid": "ig_person_1", "text": "Hi, Anna here", "is_echo": true})
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM messages WHERE author = 'USER' AND external_id = 'ig_person_1'`))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM conversations WHERE channel_account_id = $1 AND owner = 'HUMAN'`, h.id["INSTAGRAM"]))
+}
