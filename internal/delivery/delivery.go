@@ -55,6 +55,10 @@ const (
 	// to their order, so one stuck message cannot hold its conversation
 	// up for good.
 	orderHorizon = 10 * time.Minute
+	// throttleLimit is how long after it was stored a message may still
+	// wait on the platform's "retry after"; past it the message fails
+	// (RETRIES_EXHAUSTED) for an agent to see, rather than arrive late.
+	throttleLimit = time.Hour
 )
 
 // Notifier is told after a commit that appended events (realtime.Hub).
@@ -497,7 +501,10 @@ func (s *Service) failed(ctx context.Context, d *delivery, sent wire.Sent, err e
 	case se.OutsideWindow:
 		return s.fail(ctx, d, failure{reason: ReasonOutsideWindow, message: d.closedWindow() + ": " + describe(se), platform: se})
 	case se.Retry:
-		if at.Final {
+		// A wait the platform asks for is a snooze, which uses up no
+		// attempt: without a bound, a platform that keeps throttling would
+		// hold the message (and its conversation's later ones) forever.
+		if at.Final || (se.RetryAfter > 0 && time.Since(d.msg.CreatedAt) > throttleLimit) {
 			return s.fail(ctx, d, failure{reason: ReasonRetriesExhausted, message: describe(se), platform: se})
 		}
 		if rerr := s.recordRetry(ctx, d, se); rerr != nil {

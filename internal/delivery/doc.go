@@ -69,8 +69,9 @@
 //
 // A platform error that may pass (wire.SendError.Retry) is returned for
 // River to retry with its backoff, or as a *WaitError when the platform
-// said how long to wait; on the job's last attempt it fails the message
-// (RETRIES_EXHAUSTED). A customer who cannot be reached (Telegram 403,
+// said how long to wait; on the job's last attempt, or when the platform
+// still asks to wait an hour after the message was stored, it fails the
+// message (RETRIES_EXHAUSTED). A customer who cannot be reached (Telegram 403,
 // Messenger 551) fails the message with UNREACHABLE and marks the contact
 // identity unreachable until they write again. A message the adapter
 // refuses (wire.ErrInvalidOutbound) and any other permanent error fail it

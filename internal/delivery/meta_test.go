@@ -545,3 +545,25 @@ func TestTurnRepliesGoOutInOrder(t *testing.T) {
 	require.Len(t, reqs, 2)
 	require.Equal(t, second.String(), reqs[1].Body["biz_opaque_callback_data"])
 }
+
+// A platform that keeps saying "retry after" does not hold a message
+// forever: one stored over an hour ago fails for agents to see instead of
+// arriving late.
+func TestThrottledTooLongFails(t *testing.T) {
+	t.Parallel()
+	b, graph := setupMeta(t)
+	account := b.connectWhatsApp(t)
+	conv := b.conversationOn(t, account, waID, ago(time.Minute))
+	graph.queue(waPhoneNumberID, graphAnswer{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "1"},
+		body: metaFixture(t, "whatsapp/error_rate_limit.json")})
+	msg := b.botReply(t, conv, "Доставка по Москве стоит 350 ₽.", nil, func(ctx context.Context, tx bun.Tx, m *conversation.Message) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET created_at = now() - interval '61 minutes' WHERE id = ?`, m.ID)
+		return err
+	})
+	row := b.waitDelivered(t, msg)
+	require.Equal(t, "FAILED", row.Status)
+	require.Len(t, graph.sends(waPhoneNumberID, waID), 1, "no second try")
+	events := b.deliveryEvents(t, msg)
+	require.Len(t, events, 1)
+	require.Equal(t, delivery.ReasonRetriesExhausted, events[0]["reason"])
+}

@@ -144,8 +144,9 @@ func (w *DeliverMessage) Timeout(*river.Job[jobs.DeliverMessageArgs]) time.Durat
 	return w.svc.SendTimeout() + 30*time.Second
 }
 
-// Work delivers the message. A platform's "retry after" and another run's
-// claim snooze the job, which does not use up an attempt; other errors are
+// Work delivers the message. A platform's "retry after", another run's
+// claim and an earlier message of the conversation still being delivered
+// snooze the job, which does not use up an attempt; other errors are
 // retried with River's backoff, and the last attempt fails the message.
 func (w *DeliverMessage) Work(ctx context.Context, job *river.Job[jobs.DeliverMessageArgs]) error {
 	err := w.svc.Deliver(ctx, job.Args, delivery.Attempt{Final: job.Attempt >= job.MaxAttempts})
