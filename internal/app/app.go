@@ -278,7 +278,7 @@ func (a *App) Build(ctx context.Context) error {
 	tg := &telegram.Client{BaseURL: a.Config.TelegramAPIURL, HTTP: platformHTTP}
 	connections.SetTelegram(tg)
 	a.Delivery, err = delivery.New(delivery.Config{
-		DB: a.DB.Bun, Connections: connections, Notifier: a.Hub, Logger: a.Log,
+		DB: a.DB.Bun, Connections: connections, Notifier: a.Hub, Jobs: riverClient, Logger: a.Log,
 		Telegram:    tg,
 		Meta:        &meta.Client{BaseURL: a.Config.MetaGraphURL, HTTP: platformHTTP},
 		SendTimeout: a.Config.DeliverySendTimeout, ClaimTimeout: a.Config.DeliveryClaimTimeout,

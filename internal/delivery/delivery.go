@@ -61,6 +61,12 @@ const (
 	throttleLimit = time.Hour
 )
 
+// TemplateResend is the Payload of an outbound message that the outbox
+// stored to send a WhatsApp message again as the account's re-engagement
+// template, after WhatsApp reported the original failed with 131047: it
+// always goes out as the template, and is never re-sent itself.
+const TemplateResend = "delivery:template-resend"
+
 // Notifier is told after a commit that appended events (realtime.Hub).
 type Notifier interface {
 	Notify()
@@ -74,7 +80,11 @@ type Config struct {
 	Telegram    *telegram.Client
 	Meta        *meta.Client
 	Notifier    Notifier
-	Logger      *slog.Logger
+	// Jobs enqueues, in the caller's transaction, the delivery of a message
+	// the outbox stores itself (a template sent again after WhatsApp's
+	// 131047).
+	Jobs   conversation.Enqueuer
+	Logger *slog.Logger
 	// SendTimeout bounds one send (all parts of a split text);
 	// DefaultSendTimeout when zero.
 	SendTimeout time.Duration
@@ -91,6 +101,7 @@ type Service struct {
 	tg          *telegram.Client
 	meta        *meta.Client
 	notify      Notifier
+	jobs        conversation.Enqueuer
 	log         *slog.Logger
 	sendTimeout time.Duration
 	claimTTL    time.Duration
@@ -99,7 +110,7 @@ type Service struct {
 // New returns a Service.
 func New(cfg Config) (*Service, error) {
 	s := &Service{
-		db: cfg.DB, conns: cfg.Connections, tg: cfg.Telegram, meta: cfg.Meta, notify: cfg.Notifier, log: cfg.Logger,
+		db: cfg.DB, conns: cfg.Connections, tg: cfg.Telegram, meta: cfg.Meta, notify: cfg.Notifier, jobs: cfg.Jobs, log: cfg.Logger,
 		sendTimeout: cfg.SendTimeout, claimTTL: cfg.ClaimTimeout,
 	}
 	if s.sendTimeout == 0 {
@@ -111,7 +122,7 @@ func New(cfg Config) (*Service, error) {
 	if s.claimTTL <= s.sendTimeout {
 		return nil, fmt.Errorf("delivery: claim timeout %s must exceed send timeout %s", s.claimTTL, s.sendTimeout)
 	}
-	if s.db == nil || s.conns == nil || s.tg == nil || s.meta == nil || s.notify == nil || s.log == nil {
+	if s.db == nil || s.conns == nil || s.tg == nil || s.meta == nil || s.notify == nil || s.jobs == nil || s.log == nil {
 		return nil, errors.New("delivery: every collaborator is required")
 	}
 	return s, nil
@@ -345,6 +356,12 @@ func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*deli
 	}
 	if f := d.applyWindow(dbNow); f != nil {
 		return d, f, nil
+	}
+	if msg.Payload == TemplateResend && d.out.Template == nil {
+		if d.template == nil {
+			return d, &failure{reason: ReasonOutsideWindow, message: "WhatsApp refused the message outside the 24-hour window, and the account no longer has a re-engagement template"}, nil
+		}
+		d.useTemplate()
 	}
 	return d, nil, nil
 }

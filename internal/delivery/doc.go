@@ -60,6 +60,10 @@
 //     the template's {{1}} with the message's text). Without one the message
 //     fails with reason OUTSIDE_WINDOW and no request is made. A 131047 from
 //     WhatsApp inside the window switches to the template the same way.
+//     WhatsApp mostly reports 131047 later, in a "failed" status webhook:
+//     ApplyStatus then marks the message FAILED and, when the account has a
+//     template, stores a copy (Payload TemplateResend) with its own delivery
+//     job that always goes out as the template and is never copied again.
 //   - Messenger, Instagram: after 24 hours only a person's reply within 7
 //     days goes out, tagged HUMAN_AGENT; bot messages fail OUTSIDE_WINDOW.
 //   - Telegram: bots cannot start conversations, so a conversation where

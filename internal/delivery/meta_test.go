@@ -19,6 +19,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/apptest"
+	"frontdesk/internal/channel"
+	"frontdesk/internal/channel/wire"
 	"frontdesk/internal/config"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/delivery"
@@ -566,4 +568,67 @@ func TestThrottledTooLongFails(t *testing.T) {
 	events := b.deliveryEvents(t, msg)
 	require.Len(t, events, 1)
 	require.Equal(t, delivery.ReasonRetriesExhausted, events[0]["reason"])
+}
+
+// WhatsApp usually reports 131047 after it accepted the message, in a
+// "failed" status. With a re-engagement template the message goes out again
+// as the template, once: a copy that fails the same way is not re-sent.
+// Without one the failure is all agents see.
+func TestWhatsAppReengagementStatusResendsTemplate(t *testing.T) {
+	t.Parallel()
+	b, graph := setupMeta(t)
+	accountID := b.connectWhatsApp(t)
+	conv := b.conversationOn(t, accountID, waID, ago(time.Hour))
+	ctx := context.Background()
+	account := func() *channel.Account {
+		a := new(channel.Account)
+		require.NoError(t, b.srv.App.DB.Bun.NewSelect().Model(a).Where("id = ?", accountID).Scan(ctx))
+		return a
+	}
+	failed := []wire.PlatformError{{Code: 131047, Title: "Re-engagement message", Message: "Re-engagement message",
+		Details: "More than 24 hours have passed since the recipient last replied to the sender number."}}
+
+	// No template: the message is failed, nothing else.
+	msg := b.botReply(t, conv, "Ваш заказ собран.", nil, nil)
+	row := b.waitDelivered(t, msg)
+	require.Equal(t, "SENT", row.Status)
+	changed, err := b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, wire.StatusFailed, failed)
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.Equal(t, "FAILED", b.message(t, msg).Status)
+	var copies int
+	require.NoError(t, b.srv.App.DB.Bun.NewRaw(`SELECT count(*) FROM messages WHERE payload = ?`, delivery.TemplateResend).Scan(ctx, &copies))
+	require.Zero(t, copies)
+
+	// With a template: one copy, sent as the template.
+	_, err = b.srv.App.DB.Bun.ExecContext(ctx, `UPDATE channel_accounts SET settings = ?::jsonb WHERE id = ?`,
+		`{"reengagementTemplate": {"name": "order_follow_up", "language": "ru", "textParam": true}}`, accountID)
+	require.NoError(t, err)
+	msg = b.botReply(t, conv, "Ваш заказ передан в доставку.", nil, nil)
+	row = b.waitDelivered(t, msg)
+	require.Equal(t, "SENT", row.Status)
+	for range 2 { // a redelivered status changes nothing
+		_, err = b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, wire.StatusFailed, failed)
+		require.NoError(t, err)
+	}
+	var resend uuid.UUID
+	require.NoError(t, b.srv.App.DB.Bun.NewRaw(`SELECT id FROM messages WHERE payload = ?`, delivery.TemplateResend).Scan(ctx, &resend))
+	row = b.waitDelivered(t, resend)
+	require.Equal(t, "SENT", row.Status)
+	reqs := graph.sends(waPhoneNumberID, waID)
+	require.Len(t, reqs, 3)
+	require.Equal(t, "template", reqs[2].Body["type"])
+	require.Equal(t, resend.String(), reqs[2].Body["biz_opaque_callback_data"])
+	tpl := reqs[2].Body["template"].(map[string]any)
+	require.Equal(t, "order_follow_up", tpl["name"])
+	require.Contains(t, fmt.Sprint(tpl["components"]), "Ваш заказ передан в доставку.")
+	events := b.deliveryEvents(t, msg)
+	require.Len(t, events, 2, "sent, then failed")
+	require.Equal(t, resend.String(), events[1]["resentAs"])
+
+	// The copy fails the same way: no copy of the copy.
+	_, err = b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, wire.StatusFailed, failed)
+	require.NoError(t, err)
+	require.NoError(t, b.srv.App.DB.Bun.NewRaw(`SELECT count(*) FROM messages WHERE payload = ?`, delivery.TemplateResend).Scan(ctx, &copies))
+	require.Equal(t, 1, copies)
 }

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/channel"
 	"frontdesk/internal/channel/wire"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
+	"frontdesk/jobs"
 )
 
 // statusRank orders the statuses a platform reports, so a late "delivered"
@@ -74,8 +76,54 @@ func (s *Service) ApplyStatus(ctx context.Context, a *channel.Account, platformI
 			}
 		}
 		changed = true
-		return eventlog.Append(ctx, tx, &eventlog.Event{OrganizationID: msg.OrganizationID, ConversationID: &msg.ConversationID, MessageID: &msg.ID,
-			Type: eventlog.MessageDeliveryUpdated, Private: true, Payload: eventlog.Payload(payload)})
+		events := []*eventlog.Event{{OrganizationID: msg.OrganizationID, ConversationID: &msg.ConversationID, MessageID: &msg.ID,
+			Type: eventlog.MessageDeliveryUpdated, Private: true, Payload: eventlog.Payload(payload)}}
+		if next == conversation.DeliveryFailed {
+			resend, err := s.resendAsTemplate(ctx, tx, a, msg, errs)
+			if err != nil {
+				return err
+			}
+			if resend != nil {
+				payload["resentAs"] = resend.MessageID
+				events[0].Payload = eventlog.Payload(payload)
+				events = append(events, resend)
+			}
+		}
+		return eventlog.Append(ctx, tx, events...)
 	})
 	return changed, err
+}
+
+// reengagementCode is WhatsApp's "more than 24 hours have passed since the
+// recipient last replied": only a template may be sent.
+const reengagementCode = 131047
+
+// resendAsTemplate stores, in tx, a copy of msg to be sent as the
+// account's re-engagement template, with its delivery job, when WhatsApp
+// reported msg failed with 131047 (channels.md: treat it as "switch to a
+// template" even when the window looked open) and the account has a
+// template. It returns the copy's MESSAGE_SENT event, or nil when there is
+// nothing to send: no template, another error, or msg was such a copy.
+func (s *Service) resendAsTemplate(ctx context.Context, tx bun.Tx, a *channel.Account, msg *conversation.Message, errs []wire.PlatformError) (*eventlog.Event, error) {
+	if a.Kind != channel.WhatsApp || msg.Payload == TemplateResend || len(errs) == 0 || errs[0].Code != reengagementCode {
+		return nil, nil
+	}
+	t, err := a.ReengagementTemplate()
+	if err != nil || t == nil {
+		return nil, err
+	}
+	m := &conversation.Message{
+		ID: uuid.Must(uuid.NewV7()), OrganizationID: msg.OrganizationID, ConversationID: msg.ConversationID,
+		Direction: conversation.Out, Author: msg.Author, AuthorUserID: msg.AuthorUserID, Text: msg.Text,
+		Attachments: []conversation.Attachment{}, Buttons: []conversation.Button{}, Payload: TemplateResend,
+		DeliveryStatus: conversation.DeliveryPending,
+	}
+	if _, err := tx.NewInsert().Model(m).Returning("created_at").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("store template resend: %w", err)
+	}
+	if _, err := s.jobs.InsertTx(ctx, tx.Tx, jobs.DeliverMessageArgs{OrganizationID: m.OrganizationID, MessageID: m.ID}, nil); err != nil {
+		return nil, fmt.Errorf("enqueue template resend: %w", err)
+	}
+	return &eventlog.Event{OrganizationID: m.OrganizationID, ConversationID: &m.ConversationID, MessageID: &m.ID, Type: eventlog.MessageSent,
+		Payload: eventlog.Payload(map[string]any{"author": m.Author, "resendOf": msg.ID, "template": t.Name})}, nil
 }
