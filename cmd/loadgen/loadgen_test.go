@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,4 +173,111 @@ func TestE2ERuns(t *testing.T) {
 	require.EqualValues(t, 0, r.get("graph_rejected"), "last: %v", r.get("last_graph_reject"))
 	require.GreaterOrEqual(t, r.get("replies_total"), 20)
 	require.Contains(t, r.get("sample_turn"), "30", "a price question is answered with the price list")
+}
+
+// TestIngestScriptMatchesApp keeps the pgbench script honest: the bun
+// statements one webhook makes (a new customer's, then a returning one's)
+// must be the script's, in order, once values are taken out. River's own
+// statements are not bun's and are not compared.
+func TestIngestScriptMatchesApp(t *testing.T) {
+	t.Parallel()
+	url := seededURL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	s, err := startIngestServer(ctx, url, logger(io.Discard, 0), "available")
+	require.NoError(t, err)
+	t.Cleanup(s.Stop)
+	accountID, webhookURL, err := connectWhatsApp(ctx, s)
+	require.NoError(t, err)
+	var orgID string
+	require.NoError(t, s.App.DB.Pool.QueryRow(ctx, `SELECT organization_id::text FROM channel_accounts WHERE id = $1`, accountID).Scan(&orgID))
+
+	wh := newWAWebhook(webhookURL)
+	client := newHTTPClient(10 * time.Second)
+	send := func(m waText) []string {
+		var got []string
+		log := func(stmts []string) { got = append([]string(nil), stmts...) }
+		s.Queries.requestLog.Store(&log)
+		defer s.Queries.requestLog.Store(nil)
+		require.NoError(t, wh.post(ctx, client, m))
+		return got
+	}
+	sender := repeatSenderWaID(0)
+	asNew := send(waText{WaID: sender, Name: "Анна", WAMID: wh.wamid("T", 1), Text: "Сколько стоит таргет?"})
+	asRepeat := send(waText{WaID: sender, Name: "Анна", WAMID: wh.wamid("T", 2), Text: "How much is targeting?"})
+
+	script := ingestScript(ingestScriptParams{OrgID: orgID, AccountID: accountID, RepeatShare: 0.5, RepeatSenders: 1, NotifyShare: 1, Reads: true})
+	wantNew, wantRepeat := scriptPaths(t, script)
+	require.Equal(t, wantNew, normalizeAll(asNew), "a new customer's statements differ from the pgbench script's")
+	require.Equal(t, wantRepeat, normalizeAll(asRepeat), "a returning customer's statements differ from the pgbench script's")
+}
+
+// scriptPaths splits an ingest script into the statements of its new
+// customer and returning customer paths, normalised, River's left out.
+func scriptPaths(t *testing.T, script string) (newPath, repeatPath []string) {
+	t.Helper()
+	branch := "" // "", "repeat" or "new"
+	for line := range strings.SplitSeq(script, "\n") {
+		switch {
+		case strings.HasPrefix(line, `\if :r`):
+			branch = "repeat"
+			continue
+		case line == `\else`:
+			branch = "new"
+			continue
+		case line == `\endif`:
+			branch = ""
+			continue
+		case line == "" || strings.HasPrefix(line, "--") || strings.HasPrefix(line, `\`),
+			strings.HasPrefix(line, "WITH raw_job_data") || strings.HasPrefix(line, "WITH topic_to_notify"):
+			continue
+		}
+		n := normalizeSQL(line)
+		if line == "END;" {
+			n = "COMMIT"
+		}
+		if branch != "new" {
+			repeatPath = append(repeatPath, n)
+		}
+		if branch != "repeat" {
+			newPath = append(newPath, n)
+		}
+	}
+	require.NotEmpty(t, newPath)
+	return newPath, repeatPath
+}
+
+var (
+	sqlLiteral = regexp.MustCompile(`'(?:[^']|'')*'`)
+	sqlConcat  = regexp.MustCompile(`\? \|\| (?:lpad\(\?, 7, \?\)|\?)`)
+)
+
+// normalizeSQL takes the values out of a statement: string literals and
+// the script's server-made ids become ?, RETURNING clauses (the script
+// returns ids for \gset) and \gset go.
+func normalizeSQL(q string) string {
+	q = strings.ReplaceAll(q, uuidV7SQL, "?")
+	if i := strings.Index(q, `\gset`); i >= 0 {
+		q = q[:i]
+	}
+	if i := strings.Index(q, " RETURNING "); i >= 0 {
+		q = q[:i]
+	}
+	q = sqlLiteral.ReplaceAllString(q, "?")
+	for {
+		r := sqlConcat.ReplaceAllString(q, "?")
+		if r == q {
+			break
+		}
+		q = r
+	}
+	return strings.TrimSuffix(strings.Join(strings.Fields(q), " "), ";")
+}
+
+func normalizeAll(qs []string) []string {
+	out := make([]string, len(qs))
+	for i, q := range qs {
+		out[i] = normalizeSQL(q)
+	}
+	return out
 }

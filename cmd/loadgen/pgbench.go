@@ -155,7 +155,8 @@ const uuidV7SQL = `encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) p
 // into the SQL text, as bun does) whose one transaction makes the
 // statements one accepted webhook makes, in the same order: what
 // conversation.Service.ReceiveFromChannel and River's InsertTx issue, as
-// captured with log_statement = 'all'. A new customer's transaction
+// captured with log_statement = 'all' (TestIngestScriptMatchesApp keeps
+// them in step with bun's). A new customer's transaction
 // creates the contact, its identity, the conversation and its
 // CONVERSATION_OPENED event; a returning customer's finds them and locks
 // the conversation. Both then check for a redelivery, touch the account,
@@ -199,7 +200,7 @@ func ingestScript(p ingestScriptParams) string {
 	// Both: the redelivery check, the account, the message, its job.
 	wamid := "wamid.HBgLcGdiZW5jaA:n:client_id:rFQIAEhgUM0FCOEUyRjcwOUMxRDQ0NkIxQgA="
 	w("SELECT EXISTS (SELECT \"message\".\"id\", \"message\".\"organization_id\", \"message\".\"conversation_id\", \"message\".\"direction\", \"message\".\"author\", \"message\".\"author_user_id\", \"message\".\"text\", \"message\".\"attachments\", \"message\".\"buttons\", \"message\".\"payload\", \"message\".\"external_id\", \"message\".\"delivery_status\", \"message\".\"private\", \"message\".\"processed_at\", \"message\".\"created_at\" FROM \"messages\" AS \"message\" WHERE (conversation_id = ':cv_id' AND external_id = '%s'));\n", wamid)
-	w("UPDATE \"channel_accounts\" AS \"account\" SET last_inbound_at = now() WHERE (id = '%s');\n", acc)
+	w("UPDATE \"channel_accounts\" AS \"account\" SET last_inbound_at = now() WHERE (id = '%s' AND (last_inbound_at IS NULL OR last_inbound_at < now() - interval '1 second'));\n", acc)
 	w("INSERT INTO \"messages\" (\"id\", \"organization_id\", \"conversation_id\", \"direction\", \"author\", \"author_user_id\", \"text\", \"attachments\", \"buttons\", \"payload\", \"external_id\", \"delivery_status\", \"private\", \"processed_at\", \"created_at\") VALUES (%s, '%s', ':cv_id', 'IN', 'CONTACT', DEFAULT, 'Сколько стоит таргет?', '[]', '[]', '', '%s', 'NONE', FALSE, DEFAULT, DEFAULT) RETURNING id, created_at \\gset m_\n", uuidV7SQL, org, wamid)
 	state, scheduledAt := "available", `'{"0001-01-01 00:00:00+00"}'::timestamptz[]`
 	if p.Scheduled {

@@ -85,6 +85,9 @@ type queryCounter struct {
 	// excepted as River does not use bun) to traceOut.
 	traceAll atomic.Bool
 	traceT0  atomic.Int64
+	// requestLog, while set, is given each HTTP request's statements in
+	// full, in order, when the request ends.
+	requestLog atomic.Pointer[func(stmts []string)]
 
 	mu       sync.Mutex
 	requests int64
@@ -101,6 +104,9 @@ type reqQueries struct {
 	began time.Time
 	mu    sync.Mutex
 	stmts []string
+	// keep collects the statements in full into all.
+	keep bool
+	all  []string
 }
 
 // BeforeQuery implements bun.QueryHook.
@@ -115,6 +121,11 @@ func (c *queryCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) conte
 	}
 	if rq, ok := ctx.Value(reqQueriesKey{}).(*reqQueries); ok {
 		rq.n.Add(1)
+		if rq.keep {
+			rq.mu.Lock()
+			rq.all = append(rq.all, e.Query)
+			rq.mu.Unlock()
+		}
 		if rq.trace {
 			q := strings.Join(strings.Fields(e.Query), " ")
 			if len(q) > 300 {
@@ -164,12 +175,18 @@ func (c *queryCounter) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rq := &reqQueries{}
+		log := c.requestLog.Load()
+		rq := &reqQueries{keep: log != nil}
 		if c.traceLeft.Load() > 0 && c.traceLeft.Add(-1) >= 0 {
 			rq.trace = true
 			rq.began = time.Now()
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), reqQueriesKey{}, rq)))
+		if log != nil {
+			rq.mu.Lock()
+			(*log)(rq.all)
+			rq.mu.Unlock()
+		}
 		q := rq.n.Load()
 		if rq.trace {
 			rq.mu.Lock()
