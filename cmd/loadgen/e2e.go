@@ -368,8 +368,20 @@ func runE2E(ctx context.Context, s *server, graph *fakeGraph, o e2eOptions) (*re
 	for graph.answered()-answeredBefore < len(ok) && time.Now().Before(drainUntil) && ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
-	// Replies after the first (the qualifying question) follow at once.
-	time.Sleep(200 * time.Millisecond)
+	// Then the turns' later replies (the qualifying question): until no
+	// reply of this run waits for delivery.
+	for time.Now().Before(drainUntil) && ctx.Err() == nil {
+		var pending int
+		if err := s.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.id >= $1 AND c.channel_account_id = $2 AND m.direction = 'OUT' AND m.delivery_status = 'PENDING'`,
+			runStart, accountID).Scan(&pending); err != nil {
+			return nil, fmt.Errorf("e2e: read pending replies: %w", err)
+		}
+		if pending == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	cpuAfter, _ := cpuTime(os.Getpid())
 	pgAfter, _ := backendCPU(ctx, s.App.Config.DatabaseURL)
 	measured := time.Since(start)
@@ -473,7 +485,12 @@ func runE2E(ctx context.Context, s *server, graph *fakeGraph, o e2eOptions) (*re
 	if secs := measured.Seconds(); secs > 0 {
 		r.add("loadgen_cpu_pct", round(100*float64(cpuAfter-cpuBefore)/float64(measured), 0), "% of one core (client, server, fake Graph API)")
 		if pgErr == nil {
-			r.add("postgres_cpu_pct", round(100*float64(cpuDelta(pgBefore, pgAfter))/float64(measured), 0), "% of one core (backends of this database)")
+			pg := cpuDelta(pgBefore, pgAfter)
+			r.add("postgres_cpu_pct", round(100*float64(pg)/float64(measured), 0), "% of one core (backends of this database)")
+			if answered := len(ok) - missing; answered > 0 {
+				r.add("cpu_ms_per_customer", round(float64(cpuAfter-cpuBefore+pg)/float64(time.Millisecond)/float64(answered), 2),
+					"ms (loadgen process and PostgreSQL, per customer answered: webhook, turn, deliveries, client, fake Graph API)")
+			}
 		}
 	}
 	r.add("setup_s", round(setupTook.Seconds(), 2), "s (connect, warm-up, vacuum)")

@@ -307,7 +307,11 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 	if secs := sat.elapsed.Seconds(); secs > 0 {
 		r.add("saturation_loadgen_cpu_pct", round(100*float64(cpuAfter-cpuBefore)/float64(sat.elapsed), 0), "% of one core (client + in-process server)")
 		if pgErr == nil {
-			r.add("saturation_postgres_cpu_pct", round(100*float64(cpuDelta(pgBefore, pgAfter))/float64(sat.elapsed), 0), "% of one core (backends of this database)")
+			pg := cpuDelta(pgBefore, pgAfter)
+			r.add("saturation_postgres_cpu_pct", round(100*float64(pg)/float64(sat.elapsed), 0), "% of one core (backends of this database)")
+			if sat.ok > 0 {
+				r.add("saturation_cpu_ms_per_msg", round(float64(cpuAfter-cpuBefore+pg)/float64(time.Millisecond)/float64(sat.ok), 3), "ms (loadgen process, client included, and PostgreSQL, per accepted webhook)")
+			}
 		}
 	}
 	r.add("saturation_db_waits", satWaits, "(share of busy backends' samples, by wait event)")
