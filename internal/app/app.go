@@ -274,7 +274,12 @@ func (a *App) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	platformHTTP := &http.Client{Timeout: 30 * time.Second}
+	// Replies go to a handful of hosts at a high rate: keep enough idle
+	// connections per host that every send does not dial anew (the
+	// default keeps 2).
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	platformHTTP := &http.Client{Timeout: 30 * time.Second, Transport: transport}
 	tg := &telegram.Client{BaseURL: a.Config.TelegramAPIURL, HTTP: platformHTTP}
 	connections.SetTelegram(tg)
 	a.Delivery, err = delivery.New(delivery.Config{

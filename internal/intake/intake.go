@@ -32,6 +32,15 @@ import (
 // to 3 MB.
 const MaxBody = 3 << 20
 
+// MaxInFlight is how many webhook deliveries are handled at once. Beyond
+// it a delivery waits up to queueWait, then gets 503: the platforms
+// redeliver later, whereas taking every request under overload would
+// exhaust the database pool and slow every accepted message down with it.
+const MaxInFlight = 32
+
+// queueWait is how long a delivery may wait for a free slot.
+const queueWait = 250 * time.Millisecond
+
 // Statuses applies platforms' delivery reports (delivery.Service).
 type Statuses interface {
 	ApplyStatus(ctx context.Context, a *channel.Account, platformID string, status wire.DeliveryStatus, errs []wire.PlatformError) (bool, error)
@@ -45,6 +54,8 @@ type Handler struct {
 	statuses Statuses
 	log      *slog.Logger
 	mux      *http.ServeMux
+	// slots holds a token per delivery being handled (MaxInFlight).
+	slots chan struct{}
 }
 
 // New returns the webhook handler; mount it at /webhooks/.
@@ -52,7 +63,7 @@ func New(db *bun.DB, conns *channel.Connections, convs *conversation.Service, st
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{db: db, conns: conns, convs: convs, statuses: statuses, log: log, mux: http.NewServeMux()}
+	h := &Handler{db: db, conns: conns, convs: convs, statuses: statuses, log: log, mux: http.NewServeMux(), slots: make(chan struct{}, MaxInFlight)}
 	h.mux.HandleFunc("GET /webhooks/{platform}/{id}", h.handshake)
 	h.mux.HandleFunc("POST /webhooks/{platform}/{id}", h.receive)
 	return h
@@ -97,6 +108,12 @@ func (h *Handler) handshake(w http.ResponseWriter, r *http.Request) {
 
 // receive authenticates, parses and stores one webhook delivery.
 func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
+	if !h.acquire(r.Context()) {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "busy, deliver again later", http.StatusServiceUnavailable)
+		return
+	}
+	defer func() { <-h.slots }()
 	a, ok := h.account(r)
 	if !ok {
 		http.NotFound(w, r)
@@ -240,8 +257,33 @@ func attachment(kind channel.Kind, m wire.Media) conversation.Attachment {
 		Platform: string(kind), MediaID: m.ID, SHA256: m.SHA256, Size: max(m.Size, 0)}
 }
 
-// fail answers with status and records the error on the account.
+// acquire takes a slot, waiting up to queueWait.
+func (h *Handler) acquire(ctx context.Context) bool {
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(queueWait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// fail answers with status and records the error on the account. A
+// platform that hung up is not the account's fault: it redelivers, and
+// nothing is recorded.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a *channel.Account, status int, err error) {
+	if r.Context().Err() != nil {
+		h.log.InfoContext(r.Context(), "webhook abandoned by the platform", slog.String("account_id", a.ID.String()), slog.Any("error", err))
+		return
+	}
 	h.log.ErrorContext(r.Context(), "webhook failed", slog.String("account_id", a.ID.String()), slog.Any("error", err))
 	h.recordError(r.Context(), a, err)
 	http.Error(w, http.StatusText(status), status)
