@@ -208,8 +208,20 @@ func TestIngestScriptMatchesApp(t *testing.T) {
 
 	script := ingestScript(ingestScriptParams{OrgID: orgID, AccountID: accountID, RepeatShare: 0.5, RepeatSenders: 1, NotifyShare: 1, Reads: true})
 	wantNew, wantRepeat := scriptPaths(t, script)
-	require.Equal(t, wantNew, normalizeAll(asNew), "a new customer's statements differ from the pgbench script's")
-	require.Equal(t, wantRepeat, normalizeAll(asRepeat), "a returning customer's statements differ from the pgbench script's")
+	require.Equal(t, wantNew, inTransaction(normalizeAll(asNew)), "a new customer's statements differ from the pgbench script's")
+	require.Equal(t, wantRepeat, inTransaction(normalizeAll(asRepeat)), "a returning customer's statements differ from the pgbench script's")
+}
+
+// inTransaction drops what the handler runs after the message's
+// transaction: the account's last inbound time, written at most once a
+// second, which the script leaves out.
+func inTransaction(stmts []string) []string {
+	for i, q := range stmts {
+		if q == "COMMIT" {
+			return stmts[:i+1]
+		}
+	}
+	return stmts
 }
 
 // scriptPaths splits an ingest script into the statements of its new

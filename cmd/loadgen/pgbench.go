@@ -197,10 +197,11 @@ func ingestScript(p ingestScriptParams) string {
 	w("INSERT INTO \"conversations\" (\"id\", \"organization_id\", \"channel_account_id\", \"contact_id\", \"staff_user_id\", \"status\", \"owner\", \"handoff_reason\", \"handed_off_at\", \"urgent\", \"assignee_id\", \"language\", \"unread_count\", \"last_inbound_at\", \"last_outbound_at\", \"last_human_reply_at\", \"last_activity_at\", \"clarifications\", \"disclosed_at\", \"created_at\") VALUES (%s, '%s', '%s', ':ct_id', DEFAULT, 'OPEN', 'BOT', '', DEFAULT, FALSE, DEFAULT, '', 0, DEFAULT, DEFAULT, DEFAULT, DEFAULT, 0, DEFAULT, DEFAULT) RETURNING id, last_activity_at, created_at \\gset cv_\n", uuidV7SQL, org, acc)
 	w("INSERT INTO \"events\" (\"organization_id\", \"conversation_id\", \"message_id\", \"actor_user_id\", \"type\", \"private\", \"payload\") VALUES ('%s', ':cv_id', DEFAULT, DEFAULT, 'CONVERSATION_OPENED', FALSE, '{\"channel\":\"WHATSAPP\"}') RETURNING id, txid::text::bigint AS txid, occurred_at;\n", org)
 	w("\\endif\n")
-	// Both: the redelivery check, the account, the message, its job.
+	// Both: the redelivery check, the message, its job. (The account's
+	// last inbound time is written after the transaction, at most once a
+	// second: left out.)
 	wamid := "wamid.HBgLcGdiZW5jaA:n:client_id:rFQIAEhgUM0FCOEUyRjcwOUMxRDQ0NkIxQgA="
 	w("SELECT EXISTS (SELECT \"message\".\"id\", \"message\".\"organization_id\", \"message\".\"conversation_id\", \"message\".\"direction\", \"message\".\"author\", \"message\".\"author_user_id\", \"message\".\"text\", \"message\".\"attachments\", \"message\".\"buttons\", \"message\".\"payload\", \"message\".\"external_id\", \"message\".\"delivery_status\", \"message\".\"private\", \"message\".\"processed_at\", \"message\".\"created_at\" FROM \"messages\" AS \"message\" WHERE (conversation_id = ':cv_id' AND external_id = '%s'));\n", wamid)
-	w("UPDATE \"channel_accounts\" AS \"account\" SET last_inbound_at = now() WHERE (id = '%s' AND (last_inbound_at IS NULL OR last_inbound_at < now() - interval '1 second'));\n", acc)
 	w("INSERT INTO \"messages\" (\"id\", \"organization_id\", \"conversation_id\", \"direction\", \"author\", \"author_user_id\", \"text\", \"attachments\", \"buttons\", \"payload\", \"external_id\", \"delivery_status\", \"private\", \"processed_at\", \"created_at\") VALUES (%s, '%s', ':cv_id', 'IN', 'CONTACT', DEFAULT, 'Сколько стоит таргет?', '[]', '[]', '', '%s', 'NONE', FALSE, DEFAULT, DEFAULT) RETURNING id, created_at \\gset m_\n", uuidV7SQL, org, wamid)
 	state, scheduledAt := "available", `'{"0001-01-01 00:00:00+00"}'::timestamptz[]`
 	if p.Scheduled {

@@ -216,15 +216,6 @@ func lockedSenderConversation(ctx context.Context, tx bun.Tx, a *channel.Account
 	if dup {
 		return nil, nil
 	}
-	// Every message of an account would otherwise update the account's one
-	// row and hold its lock until commit, queueing all of the account's
-	// webhooks behind each other. Health needs the time to the second: a
-	// row updated within the last one is left alone, and the WHERE takes
-	// no lock when it does not match.
-	if _, err := tx.NewUpdate().Model((*channel.Account)(nil)).Set("last_inbound_at = now()").
-		Where("id = ? AND (last_inbound_at IS NULL OR last_inbound_at < now() - interval '1 second')", a.ID).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("record last inbound: %w", err)
-	}
 	return conv, nil
 }
 

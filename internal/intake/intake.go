@@ -153,7 +153,24 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	h.touch(r.Context(), a)
 	w.WriteHeader(http.StatusOK)
+}
+
+// touch records that the account received a webhook (lastInboundAt, its
+// health), to the second. It runs on its own after the messages are
+// stored: inside their transactions every message of an account would
+// update the account's one row and hold its lock until commit, queueing
+// the account's webhooks behind each other. The account was read at the
+// start of this request, so a busy account skips the statement entirely.
+func (h *Handler) touch(ctx context.Context, a *channel.Account) {
+	if a.LastInboundAt != nil && time.Since(*a.LastInboundAt) < time.Second {
+		return
+	}
+	if _, err := h.db.NewUpdate().Model((*channel.Account)(nil)).Set("last_inbound_at = now()").
+		Where("id = ? AND (last_inbound_at IS NULL OR last_inbound_at < now() - interval '1 second')", a.ID).Exec(ctx); err != nil {
+		h.log.WarnContext(ctx, "record last inbound", slog.String("account_id", a.ID.String()), slog.Any("error", err))
+	}
 }
 
 // authenticateAndParse checks the request's signature or secret token on
