@@ -465,3 +465,39 @@ func TestInstagramEchoOfOurSendIsRecognised(t *testing.T) {
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM messages WHERE author = 'USER' AND external_id = 'ig_person_1'`))
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM conversations WHERE channel_account_id = $1 AND owner = 'HUMAN'`, h.id["INSTAGRAM"]))
 }
+
+// A Meta delivery redelivered (three times at once, then again) is one
+// message and one turn on each platform.
+func TestMetaRedeliveryIsOneMessage(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	byVector := map[string]string{}
+	for _, v := range vectors(t) {
+		byVector[v.File] = v.Signature
+	}
+	for _, f := range []string{"whatsapp/text_message.json", "messenger/text_message.json", "instagram/text_message.json"} {
+		body, err := os.ReadFile(filepath.Join(metaFixtures, f))
+		require.NoError(t, err)
+		kind := strings.ToUpper(strings.Split(f, "/")[0])
+		hdr := map[string]string{"X-Hub-Signature-256": byVector[f]}
+		var wg sync.WaitGroup
+		codes := make([]int, 3)
+		for i := range codes {
+			wg.Go(func() { codes[i] = post(t, h.url[kind], body, hdr) })
+		}
+		wg.Wait()
+		require.Equal(t, []int{200, 200, 200}, codes, f)
+		require.Equal(t, http.StatusOK, post(t, h.url[kind], body, hdr), f)
+		require.Equal(t, 1, h.count(t, `SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE c.channel_account_id = $1 AND m.direction = 'IN'`, h.id[kind]), f)
+	}
+	h.s.WaitProcessed()
+	require.Equal(t, 3, h.count(t, `SELECT count(*) FROM events WHERE type = 'MESSAGE_CLASSIFIED'`), "each message processed once")
+	replies := h.count(t, `SELECT count(*) FROM messages WHERE author = 'BOT'`)
+	require.Positive(t, replies)
+	require.Equal(t, replies, h.count(t, `SELECT count(*) FROM river_job WHERE kind = 'deliver_message'`), "one delivery per reply")
+	for _, kind := range []string{"WHATSAPP", "MESSENGER", "INSTAGRAM"} {
+		require.Equal(t, 1, h.count(t, `SELECT count(DISTINCT m.created_at) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE c.channel_account_id = $1 AND m.author = 'BOT'`, h.id[kind]), "%s: one turn of replies", kind)
+	}
+}
