@@ -200,8 +200,8 @@ func (s *Service) earlierPending(ctx context.Context, msg *conversation.Message)
 	err := s.db.NewRaw(`SELECT d.claimed_at IS NULL AND d.error_reason IS NOT NULL FROM messages e
 		LEFT JOIN message_deliveries d ON d.message_id = e.id
 		WHERE e.conversation_id = ? AND e.id < ? AND e.direction = 'OUT' AND e.delivery_status = 'PENDING'
-		  AND e.created_at > ?::timestamptz - make_interval(secs => ?)
-		LIMIT 1`, msg.ConversationID, msg.ID, msg.CreatedAt, orderHorizon.Seconds()).Scan(ctx, &retrying)
+		  AND e.created_at > ?
+		LIMIT 1`, msg.ConversationID, msg.ID, msg.CreatedAt.Add(-orderHorizon)).Scan(ctx, &retrying)
 	switch {
 	case err != nil:
 		return 0, fmt.Errorf("deliver: look for earlier messages: %w", err)
@@ -321,8 +321,11 @@ func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*deli
 		ExternalID    string     `bun:"external_id"`
 		UnreachableAt *time.Time `bun:"unreachable_at"`
 		Reason        *string    `bun:"unreachable_reason"`
+		// Now is the database's clock, which the messaging window is
+		// measured on (last_inbound_at is written with it).
+		Now time.Time `bun:"now"`
 	}
-	err = s.db.NewRaw(`SELECT id, external_id, unreachable_at, unreachable_reason FROM contact_identities
+	err = s.db.NewRaw(`SELECT id, external_id, unreachable_at, unreachable_reason, now() AS now FROM contact_identities
 		WHERE channel_account_id = ? AND contact_id = ? ORDER BY created_at DESC LIMIT 1`,
 		d.conv.ChannelAccountID, *d.conv.ContactID).Scan(ctx, &ident)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -350,11 +353,7 @@ func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*deli
 			d.template.BodyParams = []string{msg.Text}
 		}
 	}
-	var dbNow time.Time
-	if err := s.db.NewRaw(`SELECT now()`).Scan(ctx, &dbNow); err != nil {
-		return d, nil, fmt.Errorf("deliver: read clock: %w", err)
-	}
-	if f := d.applyWindow(dbNow); f != nil {
+	if f := d.applyWindow(ident.Now); f != nil {
 		return d, f, nil
 	}
 	if msg.Payload == TemplateResend && d.out.Template == nil {

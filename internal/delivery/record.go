@@ -65,11 +65,15 @@ func (s *Service) succeed(ctx context.Context, d *delivery, sent wire.Sent) erro
 		if err != nil {
 			return fmt.Errorf("update delivery: %w", err)
 		}
-		// A send that works shows the credentials work again.
-		_, err = tx.NewUpdate().Model((*channel.Account)(nil)).Set("status = ?", channel.StatusActive).Set("updated_at = now()").
-			Where("id = ? AND status = ?", d.account.ID, channel.StatusError).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("update account: %w", err)
+		// A send that works shows the credentials work again. The account
+		// was read for this send: an account that was fine then needs no
+		// statement (one that failed since recovers on its next send).
+		if d.account.Status == channel.StatusError {
+			_, err = tx.NewUpdate().Model((*channel.Account)(nil)).Set("status = ?", channel.StatusActive).Set("updated_at = now()").
+				Where("id = ? AND status = ?", d.account.ID, channel.StatusError).Exec(ctx)
+			if err != nil {
+				return fmt.Errorf("update account: %w", err)
+			}
 		}
 		payload := map[string]any{"status": conversation.DeliverySent, "externalIds": ids}
 		if d.out.Template != nil {
