@@ -210,8 +210,16 @@ func (r *mutationResolver) SendStaffMessage(ctx context.Context, text string) (*
 	return r.ConvSvc.SendStaffMessage(ctx, text)
 }
 
-func (r *mutationResolver) SendAgentMessage(ctx context.Context, conversationID uuid.UUID, text string) (*conversation.Message, error) {
-	return r.ConvSvc.SendAgentMessage(ctx, conversationID, text)
+func (r *mutationResolver) SendAgentMessage(ctx context.Context, conversationID uuid.UUID, text string, attachments []*model.AttachmentInput) (*conversation.Message, error) {
+	files := make([]conversation.OutgoingFile, 0, len(attachments))
+	for _, a := range attachments {
+		f := conversation.OutgoingFile{URL: a.URL, MimeType: a.MimeType}
+		if a.Name != nil {
+			f.Name = *a.Name
+		}
+		files = append(files, f)
+	}
+	return r.ConvSvc.SendAgentMessage(ctx, conversationID, text, files)
 }
 
 func (r *mutationResolver) AddNote(ctx context.Context, conversationID uuid.UUID, text string) (*conversation.Message, error) {

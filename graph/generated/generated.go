@@ -322,7 +322,7 @@ type ComplexityRoot struct {
 		Login                      func(childComplexity int, email string, password string) int
 		MarkConversationRead       func(childComplexity int, conversationID uuid.UUID) int
 		ReturnToBot                func(childComplexity int, conversationID uuid.UUID) int
-		SendAgentMessage           func(childComplexity int, conversationID uuid.UUID, text string) int
+		SendAgentMessage           func(childComplexity int, conversationID uuid.UUID, text string, attachments []*model.AttachmentInput) int
 		SendStaffMessage           func(childComplexity int, text string) int
 		SendVisitorMessage         func(childComplexity int, conversationID uuid.UUID, text string, payload *string) int
 		SetChannelTemplate         func(childComplexity int, channelID uuid.UUID, template *channel.ReengagementTemplate) int
@@ -488,7 +488,7 @@ type MutationResolver interface {
 	StartWebChat(ctx context.Context, publicKey string, visitorName *string, language *string) (*model.WebChatSession, error)
 	SendVisitorMessage(ctx context.Context, conversationID uuid.UUID, text string, payload *string) (*conversation.Message, error)
 	SendStaffMessage(ctx context.Context, text string) (*conversation.Message, error)
-	SendAgentMessage(ctx context.Context, conversationID uuid.UUID, text string) (*conversation.Message, error)
+	SendAgentMessage(ctx context.Context, conversationID uuid.UUID, text string, attachments []*model.AttachmentInput) (*conversation.Message, error)
 	AddNote(ctx context.Context, conversationID uuid.UUID, text string) (*conversation.Message, error)
 	AssignConversation(ctx context.Context, conversationID uuid.UUID, userID *uuid.UUID) (*conversation.Conversation, error)
 	HandOffConversation(ctx context.Context, conversationID uuid.UUID, reason *string) (*conversation.Conversation, error)
@@ -1722,7 +1722,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SendAgentMessage(childComplexity, args["conversationId"].(uuid.UUID), args["text"].(string)), true
+		return e.ComplexityRoot.Mutation.SendAgentMessage(childComplexity, args["conversationId"].(uuid.UUID), args["text"].(string), args["attachments"].([]*model.AttachmentInput)), true
 	case "Mutation.sendStaffMessage":
 		if e.ComplexityRoot.Mutation.SendStaffMessage == nil {
 			break
@@ -2236,6 +2236,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AttachmentInput", ec.unmarshalInputAttachmentInput),
 			graphql.NewInputUnmarshaler("BusinessHoursInput", ec.unmarshalInputBusinessHoursInput),
 			graphql.NewInputUnmarshaler("ConnectChannelInput", ec.unmarshalInputConnectChannelInput),
 			graphql.NewInputUnmarshaler("ConversationFilter", ec.unmarshalInputConversationFilter),
@@ -2627,6 +2628,16 @@ type Contact {
   email: String!
   phone: String!
   language: String!
+}
+
+"A file an agent sends: the platform downloads it from url."
+input AttachmentInput {
+  "Public https URL of the file."
+  url: String!
+  "The file's media type, e.g. image/jpeg or application/pdf."
+  mimeType: String!
+  "File name shown to the customer (documents)."
+  name: String
 }
 
 type Attachment {
@@ -3116,7 +3127,12 @@ type Mutation {
   sendVisitorMessage(conversationId: ID!, text: String!, payload: String): Message!
   "Employee token: writes to the employee's own staff conversation."
   sendStaffMessage(text: String!): Message!
-  sendAgentMessage(conversationId: ID!, text: String!): Message!
+  """
+  An agent's reply, delivered on the conversation's channel. Attachments are
+  files at public https URLs, which the platform fetches (at most 10); with
+  attachments the text may be empty. The conversation becomes the team's.
+  """
+  sendAgentMessage(conversationId: ID!, text: String!, attachments: [AttachmentInput!]): Message!
   "A private note, never sent to the customer."
   addNote(conversationId: ID!, text: String!): Message!
   "Assigns to userId, or unassigns when it is null."
@@ -4216,6 +4232,14 @@ func (ec *executionContext) field_Mutation_sendAgentMessage_args(ctx context.Con
 		return nil, err
 	}
 	args["text"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "attachments",
+		func(ctx context.Context, v any) ([]*model.AttachmentInput, error) {
+			return ec.unmarshalOAttachmentInput2ᚕᚖfrontdeskᚋgraphᚋmodelᚐAttachmentInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["attachments"] = arg2
 	return args, nil
 }
 
@@ -9425,7 +9449,7 @@ func (ec *executionContext) _Mutation_sendAgentMessage(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SendAgentMessage(ctx, fc.Args["conversationId"].(uuid.UUID), fc.Args["text"].(string))
+			return ec.Resolvers.Mutation().SendAgentMessage(ctx, fc.Args["conversationId"].(uuid.UUID), fc.Args["text"].(string), fc.Args["attachments"].([]*model.AttachmentInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *conversation.Message) graphql.Marshaler {
@@ -12657,6 +12681,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputAttachmentInput(ctx context.Context, obj any) (model.AttachmentInput, error) {
+	var it model.AttachmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url", "mimeType", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "mimeType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mimeType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MimeType = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAttachmentInput unmarshals raw into the AttachmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAttachmentInput(ctx context.Context, raw any) (model.AttachmentInput, error) {
+	var out model.AttachmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AttachmentInput", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputBusinessHoursInput(ctx context.Context, obj any) (organization.BusinessHours, error) {
 	var it organization.BusinessHours
@@ -16803,6 +16883,11 @@ func (ec *executionContext) marshalNAttachment2ᚖfrontdeskᚋinternalᚋmedia�
 	return ec._Attachment(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAttachmentInput2ᚖfrontdeskᚋgraphᚋmodelᚐAttachmentInput(ctx context.Context, v any) (*model.AttachmentInput, error) {
+	res, err := ec.unmarshalInputAttachmentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus(ctx context.Context, v any) (media.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNAttachmentStatus2frontdeskᚋinternalᚋmediaᚐStatus[tmp]
@@ -18245,6 +18330,23 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalOAttachmentInput2ᚕᚖfrontdeskᚋgraphᚋmodelᚐAttachmentInputᚄ(ctx context.Context, v any) ([]*model.AttachmentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AttachmentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAttachmentInput2ᚖfrontdeskᚋgraphᚋmodelᚐAttachmentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {

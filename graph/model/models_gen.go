@@ -12,6 +12,16 @@ import (
 	"github.com/google/uuid"
 )
 
+// A file an agent sends: the platform downloads it from url.
+type AttachmentInput struct {
+	// Public https URL of the file.
+	URL string `json:"url"`
+	// The file's media type, e.g. image/jpeg or application/pdf.
+	MimeType string `json:"mimeType"`
+	// File name shown to the customer (documents).
+	Name *string `json:"name,omitempty"`
+}
+
 type AuthPayload struct {
 	Token        string                     `json:"token"`
 	User         *organization.User         `json:"user"`

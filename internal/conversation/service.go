@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"mime"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -289,15 +291,23 @@ func (s *Service) receiveWith(ctx context.Context, orgID uuid.UUID, msg *Message
 
 // SendAgentMessage stores a team member's reply. A human reply takes the
 // conversation over from the bot, so the bot never talks over a person.
-func (s *Service) SendAgentMessage(ctx context.Context, conversationID uuid.UUID, text string) (*Message, error) {
+func (s *Service) SendAgentMessage(ctx context.Context, conversationID uuid.UUID, text string, files []OutgoingFile) (*Message, error) {
 	p, err := auth.Require(ctx, auth.Team...)
 	if err != nil {
 		return nil, err
 	}
-	msg, err := newMessage(text, Out, AuthorUser)
+	atts, err := outgoingAttachments(files)
 	if err != nil {
 		return nil, err
 	}
+	var msg *Message
+	if len(atts) > 0 && strings.TrimSpace(text) == "" {
+		// Files alone are a message too.
+		msg = &Message{ID: uuid.Must(uuid.NewV7()), Direction: Out, Author: AuthorUser, Buttons: []Button{}, DeliveryStatus: DeliveryNone}
+	} else if msg, err = newMessage(text, Out, AuthorUser); err != nil {
+		return nil, err
+	}
+	msg.Attachments = atts
 	msg.AuthorUserID = &p.UserID
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		conv, err := lockConversation(ctx, tx, p.OrgID, conversationID)
@@ -570,6 +580,43 @@ func lockConversation(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Con
 		return nil, fmt.Errorf("lock conversation: %w", err)
 	}
 	return c, nil
+}
+
+// OutgoingFile is a file an agent sends, by a public URL the platform
+// downloads it from.
+type OutgoingFile struct {
+	URL      string
+	MimeType string
+	Name     string
+}
+
+// MaxOutgoingFiles is how many files one agent message may carry.
+const MaxOutgoingFiles = 10
+
+// outgoingAttachments checks an agent's files: public https URLs (the
+// platforms fetch them), a media type, a short name.
+func outgoingAttachments(files []OutgoingFile) ([]Attachment, error) {
+	if len(files) > MaxOutgoingFiles {
+		return nil, apperror.Invalid("attachments", "at most %d attachments", MaxOutgoingFiles)
+	}
+	out := make([]Attachment, 0, len(files))
+	for i, f := range files {
+		field := fmt.Sprintf("attachments[%d]", i)
+		u, err := url.Parse(strings.TrimSpace(f.URL))
+		if err != nil || u.Scheme != "https" || u.Host == "" || len(f.URL) > 2048 {
+			return nil, apperror.Invalid(field+".url", "must be a public https URL of at most 2048 characters")
+		}
+		mt, _, err := mime.ParseMediaType(f.MimeType)
+		if err != nil || !strings.Contains(mt, "/") {
+			return nil, apperror.Invalid(field+".mimeType", "must be a media type such as image/jpeg")
+		}
+		name := strings.TrimSpace(f.Name)
+		if !utf8.ValidString(name) || utf8.RuneCountInString(name) > 240 {
+			return nil, apperror.Invalid(field+".name", "must be valid UTF-8 of at most 240 characters")
+		}
+		out = append(out, Attachment{URL: u.String(), MimeType: mt, Name: name})
+	}
+	return out, nil
 }
 
 func newMessage(text string, dir Direction, author Author) (*Message, error) {

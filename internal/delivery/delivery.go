@@ -432,6 +432,10 @@ func outbound(msg *conversation.Message, chatID string) wire.Outbound {
 			m.Kind = wire.Video
 		case strings.HasPrefix(a.MimeType, "audio/"):
 			m.Kind = wire.Audio
+		default:
+			// A document is shown with its name (WhatsApp filename,
+			// Telegram caption).
+			m.Caption = a.Name
 		}
 		out.Media = append(out.Media, m)
 	}

@@ -632,3 +632,41 @@ func TestWhatsAppReengagementStatusResendsTemplate(t *testing.T) {
 	require.NoError(t, b.srv.App.DB.Bun.NewRaw(`SELECT count(*) FROM messages WHERE payload = ?`, delivery.TemplateResend).Scan(ctx, &copies))
 	require.Equal(t, 1, copies)
 }
+
+// An agent's files reach the platform by link, before the text; files
+// that are not public https URLs are refused before anything is stored.
+func TestAgentAttachmentsAreDelivered(t *testing.T) {
+	t.Parallel()
+	b, graph := setupMeta(t)
+	conv := b.conversationOn(t, b.connectWhatsApp(t), waID, ago(time.Minute))
+	send := `mutation($c: ID!, $t: String!, $a: [AttachmentInput!]) { sendAgentMessage(conversationId: $c, text: $t, attachments: $a) { id text attachments { url mimeType name status } } }`
+	var v struct {
+		SendAgentMessage struct {
+			ID          string
+			Text        string
+			Attachments []struct{ URL, MimeType, Name, Status string }
+		}
+	}
+	b.srv.MustDo(b.org.OwnerToken, send, map[string]any{"c": conv, "t": "", "a": []map[string]any{
+		{"url": "https://cdn.example.com/catalog.pdf", "mimeType": "application/pdf", "name": "catalog.pdf"},
+	}}, &v)
+	require.Empty(t, v.SendAgentMessage.Text, "files alone are a message")
+	require.Len(t, v.SendAgentMessage.Attachments, 1)
+	require.Equal(t, "EXTERNAL", v.SendAgentMessage.Attachments[0].Status)
+	msg := uuid.MustParse(v.SendAgentMessage.ID)
+	require.Equal(t, "SENT", b.waitDelivered(t, msg).Status)
+	reqs := graph.sends(waPhoneNumberID, waID)
+	require.Len(t, reqs, 1)
+	require.Equal(t, "document", reqs[0].Body["type"])
+	require.Equal(t, map[string]any{"link": "https://cdn.example.com/catalog.pdf", "filename": "catalog.pdf"}, reqs[0].Body["document"])
+
+	for name, a := range map[string][]map[string]any{
+		"not https": {{"url": "http://cdn.example.com/a.jpg", "mimeType": "image/jpeg"}},
+		"no type":   {{"url": "https://cdn.example.com/a.jpg", "mimeType": "jpeg"}},
+	} {
+		r := b.srv.Do(b.org.OwnerToken, send, map[string]any{"c": conv, "t": "see", "a": a})
+		require.NotEmpty(t, r.Errors, name)
+		require.Equal(t, "INVALID_INPUT", r.Errors[0].Extensions["code"], name)
+	}
+	require.Len(t, graph.sends(waPhoneNumberID, waID), 1, "nothing more was sent")
+}

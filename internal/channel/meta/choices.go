@@ -87,10 +87,12 @@ func checkOutbound(out wire.Outbound) error {
 	if strings.TrimSpace(out.ChatID) == "" {
 		return fmt.Errorf("no recipient: %w", ErrInvalidOutbound)
 	}
-	if len(out.Media) > 0 {
-		return fmt.Errorf("media sends are not supported by the meta adapter: %w", ErrInvalidOutbound)
+	for _, m := range out.Media {
+		if !strings.HasPrefix(m.URL, "https://") {
+			return fmt.Errorf("media must be at a public https URL for the platform to fetch: %w", ErrInvalidOutbound)
+		}
 	}
-	if out.Template == nil && strings.TrimSpace(out.Text) == "" && len(out.Buttons) == 0 {
+	if out.Template == nil && strings.TrimSpace(out.Text) == "" && len(out.Buttons) == 0 && len(out.Media) == 0 {
 		return fmt.Errorf("nothing to send: %w", ErrInvalidOutbound)
 	}
 	return nil

@@ -498,7 +498,7 @@ func TestSendRefusesInvalidOutbound(t *testing.T) {
 		{"nothing to send", fbCreds, wire.Outbound{ChatID: "U"}},
 		{"template on messenger", fbCreds, wire.Outbound{ChatID: "U", Template: &wire.Template{Name: "t", Language: "en"}}},
 		{"template without language", waCreds, wire.Outbound{ChatID: "U", Template: &wire.Template{Name: "t"}}},
-		{"media", igCreds, wire.Outbound{ChatID: "U", Media: []wire.Media{{Kind: wire.Image, URL: "https://x"}}}},
+		{"media not over https", igCreds, wire.Outbound{ChatID: "U", Media: []wire.Media{{Kind: wire.Image, URL: "http://x/a.jpg"}}}},
 		{"no token", WhatsAppCredentials{PhoneNumberID: "1"}, wire.Outbound{ChatID: "U", Text: "hi"}},
 		{"no credentials", nil, wire.Outbound{ChatID: "U", Text: "hi"}},
 	}
@@ -509,4 +509,48 @@ func TestSendRefusesInvalidOutbound(t *testing.T) {
 			require.ErrorIs(t, err, ErrInvalidOutbound)
 		})
 	}
+}
+
+// Files an agent attaches go first, one message each, by link; the text
+// follows.
+func TestSendMedia(t *testing.T) {
+	t.Parallel()
+	media := []wire.Media{
+		{Kind: wire.Image, URL: "https://cdn.example.com/p.jpg", MIMEType: "image/jpeg"},
+		{Kind: wire.File, URL: "https://cdn.example.com/offer.pdf", MIMEType: "application/pdf", Caption: "offer.pdf"},
+	}
+	t.Run("whatsapp", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, waPath, "wa-token", numberedWA(1))
+		sent, err := b.client.Send(context.Background(), waCreds, wire.Outbound{ChatID: "16505550123", Text: "Наше предложение", Media: media, Reference: "m-1"})
+		require.NoError(t, err)
+		require.Len(t, sent.IDs, 3)
+		reqs := b.requests()
+		require.JSONEq(t, `{"messaging_product":"whatsapp","recipient_type":"individual","to":"16505550123","type":"image",
+			"image":{"link":"https://cdn.example.com/p.jpg"},"biz_opaque_callback_data":"m-1"}`, mustJSON(t, reqs[0]))
+		require.JSONEq(t, `{"messaging_product":"whatsapp","recipient_type":"individual","to":"16505550123","type":"document",
+			"document":{"link":"https://cdn.example.com/offer.pdf","filename":"offer.pdf"},"biz_opaque_callback_data":"m-1"}`, mustJSON(t, reqs[1]))
+		require.Equal(t, "text", reqs[2]["type"])
+	})
+	t.Run("messenger, file only", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, fbPath, "page-token", ok(t, "messenger/send_response.json"))
+		_, err := b.client.Send(context.Background(), fbCreds, wire.Outbound{ChatID: "U", Media: media, Reference: "m-2"})
+		require.NoError(t, err)
+		reqs := b.requests()
+		require.Len(t, reqs, 2)
+		require.JSONEq(t, `{"recipient":{"id":"U"},"messaging_type":"RESPONSE","message":{"metadata":"m-2",
+			"attachment":{"type":"image","payload":{"url":"https://cdn.example.com/p.jpg"}}}}`, mustJSON(t, reqs[0]))
+		require.Equal(t, "file", reqs[1]["message"].(map[string]any)["attachment"].(map[string]any)["type"])
+	})
+	t.Run("instagram sends a document as its link", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, igPath, "ig-token", ok(t, "instagram/send_response.json"))
+		_, err := b.client.Send(context.Background(), igCreds, wire.Outbound{ChatID: "U", Text: "Вот", Media: media})
+		require.NoError(t, err)
+		reqs := b.requests()
+		require.Len(t, reqs, 2)
+		require.Equal(t, "image", reqs[0]["message"].(map[string]any)["attachment"].(map[string]any)["type"])
+		require.Equal(t, "Вот\noffer.pdf: https://cdn.example.com/offer.pdf", reqs[1]["message"].(map[string]any)["text"])
+	})
 }

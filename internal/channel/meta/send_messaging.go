@@ -31,9 +31,21 @@ type msgRecipient struct {
 }
 
 type msgOut struct {
-	Text         string          `json:"text"`
+	Text         string          `json:"text,omitempty"`
+	Attachment   *msgAttachment  `json:"attachment,omitempty"`
 	QuickReplies []msgQuickReply `json:"quick_replies,omitempty"`
 	Metadata     string          `json:"metadata,omitempty"`
+}
+
+// msgAttachment is a file sent by URL, which Meta downloads
+// (MSG/send-messages#sending_attachments).
+type msgAttachment struct {
+	Type    string            `json:"type"`
+	Payload msgAttachmentFile `json:"payload"`
+}
+
+type msgAttachmentFile struct {
+	URL string `json:"url"`
 }
 
 type msgQuickReply struct {
@@ -64,7 +76,28 @@ func messagingRequests(p wire.Platform, out wire.Outbound) ([]any, error) {
 	if p == wire.Instagram {
 		limit, m = instagramTextLimit, textsplit.UTF8Bytes
 	}
+	// Files go first, one message each. Instagram takes images, videos and
+	// audio; any other file goes to the customer as its link in the text.
 	text := out.Text
+	var files []msgAttachment
+	for _, m := range out.Media {
+		typ := map[wire.MediaKind]string{wire.Image: "image", wire.Video: "video", wire.Audio: "audio"}[m.Kind]
+		if typ == "" && p == wire.Instagram {
+			link := m.URL
+			if m.Caption != "" {
+				link = m.Caption + ": " + m.URL
+			}
+			if text != "" {
+				text += "\n"
+			}
+			text += link
+			continue
+		}
+		if typ == "" {
+			typ = "file"
+		}
+		files = append(files, msgAttachment{Type: typ, Payload: msgAttachmentFile{URL: m.URL}})
+	}
 	var qrs []msgQuickReply
 	if len(out.Buttons) > 0 {
 		if bs, ok := fitChoices(out.Buttons, quickReplies); ok && text != "" {
@@ -75,8 +108,21 @@ func messagingRequests(p wire.Platform, out wire.Outbound) ([]any, error) {
 			text = numberedOptions(text, out.Buttons)
 		}
 	}
-	parts := textsplit.Split(text, limit, m)
-	reqs := make([]any, 0, len(parts))
+	var parts []string
+	if text != "" {
+		parts = textsplit.Split(text, limit, m)
+	}
+	reqs := make([]any, 0, len(files)+len(parts))
+	for _, f := range files {
+		r := msgRequest{Recipient: msgRecipient{ID: out.ChatID}, MessagingType: "RESPONSE", Message: msgOut{Attachment: &f}}
+		if out.HumanAgent {
+			r.MessagingType, r.Tag = "MESSAGE_TAG", "HUMAN_AGENT"
+		}
+		if p == wire.Messenger {
+			r.Message.Metadata = out.Reference
+		}
+		reqs = append(reqs, r)
+	}
 	for i, part := range parts {
 		r := msgRequest{Recipient: msgRecipient{ID: out.ChatID}, Message: msgOut{Text: part}}
 		last := i == len(parts)-1

@@ -32,7 +32,18 @@ type waRequest struct {
 	Text                  *waText        `json:"text,omitempty"`
 	Interactive           *waInteractive `json:"interactive,omitempty"`
 	Template              *waTemplate    `json:"template,omitempty"`
+	Image                 *waMediaOut    `json:"image,omitempty"`
+	Video                 *waMediaOut    `json:"video,omitempty"`
+	Audio                 *waMediaOut    `json:"audio,omitempty"`
+	Document              *waMediaOut    `json:"document,omitempty"`
 	BizOpaqueCallbackData string         `json:"biz_opaque_callback_data,omitempty"`
+}
+
+// waMediaOut is a media message's object: WhatsApp downloads the file from
+// link (WA/messages/image-messages, document-messages).
+type waMediaOut struct {
+	Link     string `json:"link"`
+	Filename string `json:"filename,omitempty"`
 }
 
 type waContext struct {
@@ -130,6 +141,35 @@ func whatsAppRequests(out wire.Outbound, listButton string) ([]any, error) {
 		return []any{withContext(r, out.ReplyTo)}, nil
 	}
 
+	// Files go first, one message each, then the text.
+	reqs := make([]any, 0, len(out.Media)+1)
+	for _, m := range out.Media {
+		media := &waMediaOut{Link: m.URL}
+		var r waRequest
+		switch m.Kind {
+		case wire.Image:
+			r = base("image")
+			r.Image = media
+		case wire.Video:
+			r = base("video")
+			r.Video = media
+		case wire.Audio:
+			r = base("audio")
+			r.Audio = media
+		default:
+			r = base("document")
+			media.Filename = m.Caption
+			r.Document = media
+		}
+		if len(reqs) == 0 {
+			r = withContext(r, out.ReplyTo)
+		}
+		reqs = append(reqs, r)
+	}
+	if strings.TrimSpace(out.Text) == "" && len(out.Buttons) == 0 {
+		return reqs, nil
+	}
+
 	text := out.Text
 	var interactive *waInteractive
 	bodyLimit := waTextLimit
@@ -158,7 +198,7 @@ func whatsAppRequests(out wire.Outbound, listButton string) ([]any, error) {
 		last := parts[len(parts)-1]
 		parts = append(parts[:len(parts)-1], textsplit.Split(last, bodyLimit, textsplit.UTF16)...)
 	}
-	reqs := make([]any, 0, len(parts))
+	media := len(reqs)
 	for i, p := range parts {
 		var r waRequest
 		if interactive != nil && i == len(parts)-1 {
@@ -170,7 +210,7 @@ func whatsAppRequests(out wire.Outbound, listButton string) ([]any, error) {
 			r = base("text")
 			r.Text = &waText{Body: p}
 		}
-		if i == 0 {
+		if i == 0 && media == 0 {
 			r = withContext(r, out.ReplyTo)
 		}
 		reqs = append(reqs, r)
