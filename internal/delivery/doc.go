@@ -44,8 +44,13 @@
 // small: the send is the last thing before the recording transaction, and
 // that transaction runs on a context detached from the job's (a job
 // cancelled mid-send still records what went out). Platforms that echo our
-// reference (wire.Outbound.Reference: WhatsApp biz_opaque_callback_data,
-// Meta message metadata) let the inbound side recognise such a message.
+// reference (wire.Outbound.Reference: WhatsApp biz_opaque_callback_data in
+// every status webhook, Messenger message metadata in the echo) close it:
+// ApplyStatus gives the PENDING message the platform's id and status, and
+// the run that takes the claim over finds it sent. What can still arrive
+// twice is a Telegram or Instagram message (no reference comes back), or a
+// WhatsApp or Messenger one whose status or echo comes later than
+// ClaimTimeout.
 // ClaimTimeout exceeds SendTimeout, so a live send's claim is never taken
 // over.
 //

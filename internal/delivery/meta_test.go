@@ -25,6 +25,7 @@ import (
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/delivery"
 	"frontdesk/internal/eventlog"
+	"frontdesk/jobs"
 )
 
 // metaFixtures are the meta adapter's copies of shared/fixtures/channels.
@@ -592,7 +593,7 @@ func TestWhatsAppReengagementStatusResendsTemplate(t *testing.T) {
 	msg := b.botReply(t, conv, "Ваш заказ собран.", nil, nil)
 	row := b.waitDelivered(t, msg)
 	require.Equal(t, "SENT", row.Status)
-	changed, err := b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, wire.StatusFailed, failed)
+	changed, err := b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, "", wire.StatusFailed, failed)
 	require.NoError(t, err)
 	require.True(t, changed)
 	require.Equal(t, "FAILED", b.message(t, msg).Status)
@@ -608,7 +609,7 @@ func TestWhatsAppReengagementStatusResendsTemplate(t *testing.T) {
 	row = b.waitDelivered(t, msg)
 	require.Equal(t, "SENT", row.Status)
 	for range 2 { // a redelivered status changes nothing
-		_, err = b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, wire.StatusFailed, failed)
+		_, err = b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, "", wire.StatusFailed, failed)
 		require.NoError(t, err)
 	}
 	var resend uuid.UUID
@@ -627,7 +628,7 @@ func TestWhatsAppReengagementStatusResendsTemplate(t *testing.T) {
 	require.Equal(t, resend.String(), events[1]["resentAs"])
 
 	// The copy fails the same way: no copy of the copy.
-	_, err = b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, wire.StatusFailed, failed)
+	_, err = b.srv.App.Delivery.ApplyStatus(ctx, account(), *row.ExternalID, "", wire.StatusFailed, failed)
 	require.NoError(t, err)
 	require.NoError(t, b.srv.App.DB.Bun.NewRaw(`SELECT count(*) FROM messages WHERE payload = ?`, delivery.TemplateResend).Scan(ctx, &copies))
 	require.Equal(t, 1, copies)
@@ -669,4 +670,47 @@ func TestAgentAttachmentsAreDelivered(t *testing.T) {
 		require.Equal(t, "INVALID_INPUT", r.Errors[0].Extensions["code"], name)
 	}
 	require.Len(t, graph.sends(waPhoneNumberID, waID), 1, "nothing more was sent")
+}
+
+// A process that dies after WhatsApp accepted a message, before recording
+// it, leaves the message PENDING under a claim. WhatsApp's "sent" status
+// carries our reference (biz_opaque_callback_data): the message takes the
+// platform's id and status, and the run that takes the claim over sends
+// nothing.
+func TestUnrecordedSendIsReconciledFromStatus(t *testing.T) {
+	t.Parallel()
+	b, graph := setupMeta(t)
+	accountID := b.connectWhatsApp(t)
+	conv := b.conversationOn(t, accountID, waID, ago(time.Minute))
+	ctx := context.Background()
+	msg := b.botReply(t, conv, "Ваш заказ собран.", nil, func(ctx context.Context, tx bun.Tx, m *conversation.Message) error {
+		// The dead process's claim.
+		_, err := tx.ExecContext(ctx, `INSERT INTO message_deliveries (message_id, organization_id, claimed_at, attempts) VALUES (?, ?, now(), 1)`, m.ID, m.OrganizationID)
+		return err
+	})
+	a := new(channel.Account)
+	require.NoError(t, b.srv.App.DB.Bun.NewSelect().Model(a).Where("id = ?", accountID).Scan(ctx))
+
+	// A status for a platform id we never recorded, naming no message of
+	// ours, changes nothing.
+	changed, err := b.srv.App.Delivery.ApplyStatus(ctx, a, "wamid.unknown", uuid.NewString(), wire.StatusSent, nil)
+	require.NoError(t, err)
+	require.False(t, changed)
+
+	changed, err = b.srv.App.Delivery.ApplyStatus(ctx, a, "wamid.ours", msg.String(), wire.StatusSent, nil)
+	require.NoError(t, err)
+	require.True(t, changed)
+	row := b.message(t, msg)
+	require.Equal(t, "SENT", row.Status)
+	require.Equal(t, "wamid.ours", *row.ExternalID)
+	_, _, ids := b.deliveryRow(t, msg)
+	require.Equal(t, []string{"wamid.ours"}, ids)
+	// Later statuses find it by that id.
+	changed, err = b.srv.App.Delivery.ApplyStatus(ctx, a, "wamid.ours", "", wire.StatusDelivered, nil)
+	require.NoError(t, err)
+	require.True(t, changed)
+
+	// The takeover finds nothing to send.
+	require.NoError(t, b.srv.App.Delivery.Deliver(ctx, jobs.DeliverMessageArgs{OrganizationID: b.orgID, MessageID: msg}, delivery.Attempt{}))
+	require.Empty(t, graph.sends(waPhoneNumberID, waID))
 }

@@ -34,12 +34,21 @@ var fromWire = map[wire.DeliveryStatus]conversation.DeliveryStatus{
 }
 
 // ApplyStatus records a platform's delivery report (a WhatsApp status
-// webhook) on the outbound message of account with that platform id. The
-// status only moves forward, so reports arriving out of order or twice
-// change nothing; a failure carries the platform's error to agents. It
-// reports whether the message changed; a report about a message we don't
-// know (sent from another tool) is ignored.
-func (s *Service) ApplyStatus(ctx context.Context, a *channel.Account, platformID string, status wire.DeliveryStatus, errs []wire.PlatformError) (bool, error) {
+// webhook; a Messenger echo of our message is a report of "sent") on the
+// outbound message of account with that platform id. The status only moves
+// forward, so reports arriving out of order or twice change nothing; a
+// failure carries the platform's error to agents. It reports whether the
+// message changed; a report about a message we don't know (sent from
+// another tool) is ignored.
+//
+// reference is what we attached to the send and the platform echoes
+// (WhatsApp biz_opaque_callback_data, Messenger message metadata): our
+// message id. A report whose platform id we have not recorded, about a
+// message still PENDING, is a send whose outcome we never committed (the
+// process died between the platform's answer and our commit): the message
+// takes the platform id and the status, so the run that takes its claim
+// over finds it sent and does not send it twice.
+func (s *Service) ApplyStatus(ctx context.Context, a *channel.Account, platformID, reference string, status wire.DeliveryStatus, errs []wire.PlatformError) (bool, error) {
 	next, ok := fromWire[status]
 	if !ok || platformID == "" {
 		return false, nil
@@ -53,9 +62,11 @@ func (s *Service) ApplyStatus(ctx context.Context, a *channel.Account, platformI
 			Where("(message.external_id = ? OR message.id IN (SELECT message_id FROM message_deliveries WHERE ? = ANY(platform_ids)))", platformID, platformID).
 			For("UPDATE").Limit(1).Scan(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
+			msg, err = adoptUnrecordedSend(ctx, tx, a, platformID, reference)
+			if msg == nil || err != nil {
+				return err
+			}
+		} else if err != nil {
 			return fmt.Errorf("find message %s: %w", platformID, err)
 		}
 		if wire.Advance(statusRank[msg.DeliveryStatus], status) == statusRank[msg.DeliveryStatus] {
@@ -92,6 +103,37 @@ func (s *Service) ApplyStatus(ctx context.Context, a *channel.Account, platformI
 		return eventlog.Append(ctx, tx, events...)
 	})
 	return changed, err
+}
+
+// adoptUnrecordedSend finds the PENDING message that reference names on
+// account a and records platformID as its platform id: the platform has
+// the message, though our record of the send never committed. It returns
+// nil when there is no such message.
+func adoptUnrecordedSend(ctx context.Context, tx bun.Tx, a *channel.Account, platformID, reference string) (*conversation.Message, error) {
+	id, err := uuid.Parse(reference)
+	if err != nil {
+		return nil, nil
+	}
+	msg := new(conversation.Message)
+	err = tx.NewSelect().Model(msg).
+		Where("message.organization_id = ? AND message.id = ? AND message.direction = 'OUT' AND message.delivery_status = ?", a.OrganizationID, id, conversation.DeliveryPending).
+		Where("message.conversation_id IN (SELECT id FROM conversations WHERE channel_account_id = ?)", a.ID).
+		For("UPDATE").Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find message %s: %w", reference, err)
+	}
+	if _, err := tx.NewUpdate().Model(msg).Set("external_id = coalesce(external_id, ?)", platformID).WherePK().Exec(ctx); err != nil {
+		return nil, fmt.Errorf("record platform id: %w", err)
+	}
+	if _, err := tx.NewRaw(`INSERT INTO message_deliveries AS d (message_id, organization_id, platform_ids) VALUES (?, ?, ARRAY[?])
+		ON CONFLICT (message_id) DO UPDATE SET platform_ids = array_append(d.platform_ids, ?), updated_at = now()
+		WHERE NOT ? = ANY(d.platform_ids)`, msg.ID, msg.OrganizationID, platformID, platformID, platformID).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("record platform id: %w", err)
+	}
+	return msg, nil
 }
 
 // reengagementCode is WhatsApp's "more than 24 hours have passed since the

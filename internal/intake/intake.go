@@ -43,7 +43,7 @@ const queueWait = 250 * time.Millisecond
 
 // Statuses applies platforms' delivery reports (delivery.Service).
 type Statuses interface {
-	ApplyStatus(ctx context.Context, a *channel.Account, platformID string, status wire.DeliveryStatus, errs []wire.PlatformError) (bool, error)
+	ApplyStatus(ctx context.Context, a *channel.Account, platformID, reference string, status wire.DeliveryStatus, errs []wire.PlatformError) (bool, error)
 }
 
 // Handler serves the webhook endpoints.
@@ -227,6 +227,13 @@ func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) e
 	case wire.Message:
 		_, _, err = h.convs.ReceiveFromChannel(ctx, in)
 	case wire.Echo:
+		// An echo of our own send says the platform has it: if our record
+		// of that send never committed, this settles it.
+		if e.Metadata != "" {
+			if _, err := h.statuses.ApplyStatus(ctx, a, e.ExternalID, e.Metadata, wire.StatusSent, nil); err != nil {
+				return err
+			}
+		}
 		// Sent to the customer, from the business side.
 		in.SenderID, in.SenderName, in.Phone, in.Language = e.ChatID, "", "", ""
 		_, err = h.convs.RecordEcho(ctx, in, e.Metadata)
@@ -247,7 +254,7 @@ func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) e
 	case wire.Status:
 		// RefID is our message's platform id; out of order and repeated
 		// reports change nothing.
-		_, err = h.statuses.ApplyStatus(ctx, a, e.RefID, e.Status, e.Errors)
+		_, err = h.statuses.ApplyStatus(ctx, a, e.RefID, e.Metadata, e.Status, e.Errors)
 	case wire.Error:
 		h.recordError(ctx, a, fmt.Errorf("platform reported: %v", e.Errors))
 	default:
