@@ -2437,6 +2437,8 @@ enum EventType {
   MEETING_BOOKED
   "An outbound message was delivered to its platform or failed (team only); data holds the status, the platform's ids or the reason and error."
   MESSAGE_DELIVERY_UPDATED
+  "A customer's file was fetched from its platform and can be shown, or was given up on; data holds the attachment's index and status."
+  MEDIA_UPDATED
 }
 
 type PageInfo {
@@ -17296,6 +17298,7 @@ var (
 		"LEAD_UPDATED":             eventlog.LeadUpdated,
 		"MEETING_BOOKED":           eventlog.MeetingBooked,
 		"MESSAGE_DELIVERY_UPDATED": eventlog.MessageDeliveryUpdated,
+		"MEDIA_UPDATED":            eventlog.MediaUpdated,
 	}
 	marshalNEventType2frontdeskᚋinternalᚋeventlogᚐType = map[eventlog.Type]string{
 		eventlog.MessageReceived:        "MESSAGE_RECEIVED",
@@ -17319,6 +17322,7 @@ var (
 		eventlog.LeadUpdated:            "LEAD_UPDATED",
 		eventlog.MeetingBooked:          "MEETING_BOOKED",
 		eventlog.MessageDeliveryUpdated: "MESSAGE_DELIVERY_UPDATED",
+		eventlog.MediaUpdated:           "MEDIA_UPDATED",
 	}
 )
 

@@ -294,7 +294,7 @@ func (a *App) Build(ctx context.Context) error {
 	metaClient := &meta.Client{BaseURL: a.Config.MetaGraphURL, HTTP: platformHTTP}
 	a.Media, err = media.New(media.Config{
 		DB: a.DB.Bun, Connections: connections, Meta: metaClient, Telegram: tg,
-		PublicURL: a.Config.BaseURL(), Logger: a.Log,
+		PublicURL: a.Config.BaseURL(), Notifier: a.Hub, Logger: a.Log,
 	})
 	if err != nil {
 		return err

@@ -68,6 +68,10 @@ const (
 	// platform's ids, or FAILED with a reason (OUTSIDE_WINDOW,
 	// UNREACHABLE, HANDED_OFF, ...) and the platform's error.
 	MessageDeliveryUpdated Type = "MESSAGE_DELIVERY_UPDATED"
+	// MediaUpdated records that a customer's file was fetched from its
+	// platform, or given up on: the payload names the attachment's index
+	// and its status (READY, TOO_LARGE, FAILED).
+	MediaUpdated Type = "MEDIA_UPDATED"
 )
 
 // Event is one row of the log.

@@ -16,10 +16,12 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"frontdesk/internal/channel"
 	"frontdesk/internal/channel/wire"
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/eventlog"
 	"frontdesk/jobs"
 )
 
@@ -65,7 +67,7 @@ func (s *Service) Fetch(ctx context.Context, args jobs.FetchMediaArgs, at Attemp
 		if res.temporary && !at.Final {
 			retry = append(retry, fmt.Sprintf("attachment %d: %s", f.Index, res.err))
 		}
-		if err := s.record(ctx, f, res, at); err != nil {
+		if err := s.record(ctx, msg, f, res, at); err != nil {
 			return err
 		}
 	}
@@ -152,28 +154,49 @@ func fromError(what string, err error) result {
 	return result{status: StatusFailed, temporary: true, err: what + ": " + withoutURL(err).Error()}
 }
 
-// record settles f with res, unless another run settled it first. A
-// temporary failure only notes the error, except on the last attempt.
-func (s *Service) record(ctx context.Context, f *File, res result, at Attempt) error {
-	q := s.db.NewUpdate().Model((*File)(nil)).
-		Set("attempts = attempts + 1, updated_at = now()").
-		Where("id = ? AND status = ?", f.ID, StatusPending)
-	switch {
-	case res.status == StatusReady:
-		sum := sha256.Sum256(res.content)
-		q = q.Set("status = ?, content = ?, size = ?, sha256 = ?, mime_type = ?, error = NULL, fetched_at = now()",
-			StatusReady, res.content, len(res.content), hex.EncodeToString(sum[:]), res.mimeType)
-	case res.temporary && !at.Final:
-		q = q.Set("error = ?", clip(res.err))
-	case res.temporary:
-		q = q.Set("status = ?, error = ?", StatusFailed, clip(fmt.Sprintf("gave up after %d attempts: %s", f.Attempts+1, res.err)))
-	case res.status == StatusTooLarge && res.size > 0:
-		q = q.Set("status = ?, size = ?, error = ?", StatusTooLarge, res.size, clip(res.err))
-	default:
-		q = q.Set("status = ?, error = ?", res.status, clip(res.err))
+// record settles f, an attachment of msg, with res, unless another run
+// settled it first, and appends a MEDIA_UPDATED event in the same
+// transaction. A temporary failure only notes the error, except on the
+// last attempt.
+func (s *Service) record(ctx context.Context, msg *conversation.Message, f *File, res result, at Attempt) error {
+	settled := !res.temporary || at.Final
+	status := res.status
+	if res.temporary {
+		status = StatusFailed
 	}
-	if _, err := q.Exec(ctx); err != nil {
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Model((*File)(nil)).
+			Set("attempts = attempts + 1, updated_at = now()").
+			Where("id = ? AND status = ?", f.ID, StatusPending)
+		switch {
+		case res.status == StatusReady:
+			sum := sha256.Sum256(res.content)
+			q = q.Set("status = ?, content = ?, size = ?, sha256 = ?, mime_type = ?, error = NULL, fetched_at = now()",
+				StatusReady, res.content, len(res.content), hex.EncodeToString(sum[:]), res.mimeType)
+		case res.temporary && !at.Final:
+			q = q.Set("error = ?", clip(res.err))
+		case res.temporary:
+			q = q.Set("status = ?, error = ?", StatusFailed, clip(fmt.Sprintf("gave up after %d attempts: %s", f.Attempts+1, res.err)))
+		case res.status == StatusTooLarge && res.size > 0:
+			q = q.Set("status = ?, size = ?, error = ?", StatusTooLarge, res.size, clip(res.err))
+		default:
+			q = q.Set("status = ?, error = ?", res.status, clip(res.err))
+		}
+		r, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 || !settled {
+			return nil
+		}
+		return eventlog.Append(ctx, tx, &eventlog.Event{OrganizationID: msg.OrganizationID, ConversationID: &msg.ConversationID, MessageID: &msg.ID,
+			Type: eventlog.MediaUpdated, Payload: eventlog.Payload(map[string]any{"index": f.Index, "status": status})})
+	})
+	if err != nil {
 		return fmt.Errorf("fetch media: record attachment %d: %w", f.Index, err)
+	}
+	if settled && s.notify != nil {
+		s.notify.Notify()
 	}
 	if res.status != StatusReady {
 		s.log.InfoContext(ctx, "media not fetched", slog.String("message_id", f.MessageID.String()), slog.Int("index", f.Index),

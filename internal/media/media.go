@@ -154,7 +154,10 @@ type Config struct {
 	// PublicURL is the deployment's public base URL (FRONTDESK_PUBLIC_URL):
 	// attachments' URLs point at its /media endpoint.
 	PublicURL string
-	Logger    *slog.Logger
+	// Notifier, when set, is told after a file's outcome is recorded with
+	// its MEDIA_UPDATED event (realtime.Hub), so subscribers hear of it.
+	Notifier interface{ Notify() }
+	Logger   *slog.Logger
 }
 
 // Service fetches, stores and serves platform media.
@@ -165,6 +168,7 @@ type Service struct {
 	tg        TelegramFiles
 	http      *http.Client
 	publicURL *url.URL
+	notify    interface{ Notify() }
 	log       *slog.Logger
 }
 
@@ -177,7 +181,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.DB == nil || cfg.Connections == nil || cfg.Meta == nil || cfg.Telegram == nil {
 		return nil, fmt.Errorf("media: DB, Connections, Meta and Telegram are required")
 	}
-	s := &Service{db: cfg.DB, conns: cfg.Connections, meta: cfg.Meta, tg: cfg.Telegram, http: cfg.HTTP, publicURL: u, log: cfg.Logger}
+	s := &Service{db: cfg.DB, conns: cfg.Connections, meta: cfg.Meta, tg: cfg.Telegram, http: cfg.HTTP, publicURL: u, notify: cfg.Notifier, log: cfg.Logger}
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 2 * time.Minute}
 	}

@@ -495,4 +495,9 @@ func TestTelegramAndMessengerFiles(t *testing.T) {
 	require.Equal(t, 2, b.count(t, `SELECT attempts FROM message_media WHERE status = 'READY' AND mime_type = 'image/jpeg' AND size = $1`, len(picture)))
 	require.Equal(t, "FAILED", fb[1][0].Status)
 	require.Contains(t, *fb[1][0].Error, "HTTP 404")
+	// Each settled file told subscribers, once, with its status.
+	require.Equal(t, b.count(t, `SELECT count(*) FROM message_media WHERE status <> 'PENDING'`),
+		b.count(t, `SELECT count(*) FROM events e JOIN message_media f ON f.message_id = e.message_id
+			AND f.attachment_index = (e.payload->>'index')::int AND f.status = e.payload->>'status' WHERE e.type = 'MEDIA_UPDATED'`))
+	require.Equal(t, 4, b.count(t, `SELECT count(*) FROM events WHERE type = 'MEDIA_UPDATED'`))
 }
