@@ -110,5 +110,12 @@ func (DeliverMessageArgs) InsertOpts() river.InsertOpts {
 	}
 }
 
+// QueuedDelivery is a delivery job inserted in a transaction, remembered so
+// the process that commits it can deliver the message at once.
+type QueuedDelivery struct {
+	JobID int64
+	Args  DeliverMessageArgs
+}
+
 // QueueDelivery is the queue of outbound message delivery.
 const QueueDelivery = "delivery"

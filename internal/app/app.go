@@ -291,6 +291,14 @@ func (a *App) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if a.Eager != nil {
+		// A turn's replies go out from the process that committed them,
+		// in order; their River jobs are the fallback.
+		a.Eager.SetDeliver(func(ctx context.Context, args jobs.DeliverMessageArgs) error {
+			return a.Delivery.Deliver(ctx, args, delivery.Attempt{})
+		})
+		a.Pipeline.SetDeliveries(a.Eager)
+	}
 	metaClient := &meta.Client{BaseURL: a.Config.MetaGraphURL, HTTP: platformHTTP}
 	a.Media, err = media.New(media.Config{
 		DB: a.DB.Bun, Connections: connections, Meta: metaClient, Telegram: tg,

@@ -6,7 +6,10 @@
 // A message that needs delivery is stored with delivery status PENDING
 // together with its jobs.DeliverMessageArgs job, in one transaction
 // (conversation.InsertBotReply, conversation.Service.SendAgentMessage).
-// The job calls Service.Deliver, which:
+// The process that committed a pipeline turn sends its replies itself, in
+// order, right after the commit (eager.Runner.Deliver); their jobs are then
+// scheduled as the fallback and deleted once sent. Either way, the send
+// goes through Service.Deliver, which:
 //
 //  1. does nothing unless the message is still PENDING (sent, failed, or a
 //     redelivered job);

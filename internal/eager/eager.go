@@ -10,6 +10,12 @@
 // between the reply's commit and the delete, or a run slower than
 // FallbackAfter) answers nothing twice.
 //
+// The replies of a turn go the same way (Runner.Deliver, called by the
+// pipeline after the turn commits): sent in order from the committing
+// goroutine, their delivery jobs scheduled FallbackAfter ahead and deleted
+// once sent, handed to River at once from the first one that does not go
+// out.
+//
 // Why: River announces a job with a NOTIFY inside the inserting
 // transaction, and PostgreSQL serialises every committing transaction that
 // notified on one cluster-wide lock held through the commit's WAL flush. At
@@ -120,7 +126,14 @@ type Runner struct {
 
 	done, handedOver, full atomic.Int64
 	observe                atomic.Pointer[func(time.Duration)]
+	// deliver sends one outbound message (SetDeliver).
+	deliver DeliverFunc
 }
+
+// DeliverFunc sends one stored outbound message to its platform
+// (delivery.Service.Deliver). It must be safe to run while River runs the
+// same message's job: the outbox's claim makes one of them wait.
+type DeliverFunc func(ctx context.Context, args jobs.DeliverMessageArgs) error
 
 // New starts a Runner.
 func New(proc Processor, jobs Jobs, cfg Config, log *slog.Logger) *Runner {
@@ -159,6 +172,42 @@ func (r *Runner) Reserve() bool {
 
 // Release frees a reserved slot whose message was not accepted.
 func (r *Runner) Release() { <-r.slots }
+
+// SetDeliver makes Deliver send through f; call it before any work starts.
+func (r *Runner) SetDeliver(f DeliverFunc) { r.deliver = f }
+
+// Deliver sends a committed turn's replies in order, right away, from the
+// goroutine that committed them: the customer reads them in the order the
+// bot wrote them, without waiting for River to fetch each job. A delivered
+// reply's job (scheduled at ScheduleAt, as the fallback) is deleted. On the
+// first reply that does not go out (an error, a platform asking to wait,
+// another run's claim), that reply's job and the later ones are handed to
+// River at once: its retries, back-off and ordering take over.
+func (r *Runner) Deliver(ctx context.Context, queued []jobs.QueuedDelivery) {
+	for i, q := range queued {
+		var err error
+		if r.deliver == nil {
+			err = errors.New("no deliverer set")
+		} else {
+			err = r.deliver(ctx, q.Args)
+		}
+		if err != nil {
+			if r.ctx.Err() != nil {
+				return // shutting down: River runs them when they are due
+			}
+			r.log.Info("eager delivery left to River", slog.String("message_id", q.Args.MessageID.String()), slog.Any("reason", err))
+			for _, rest := range queued[i:] {
+				r.retryNow(rest.JobID)
+			}
+			return
+		}
+		select {
+		case r.deletes <- q.JobID:
+		case <-r.ctx.Done():
+			return
+		}
+	}
+}
 
 // ScheduleAt is when River should run the job of a message with a
 // reserved slot, should the eager run not finish.
@@ -224,6 +273,11 @@ func (r *Runner) run(args jobs.ProcessMessageArgs, jobID int64, committed time.T
 // back-off take over without waiting for FallbackAfter.
 func (r *Runner) handOver(jobID int64) {
 	r.handedOver.Add(1)
+	r.retryNow(jobID)
+}
+
+// retryNow makes a scheduled job available to River now.
+func (r *Runner) retryNow(jobID int64) {
 	ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
 	defer cancel()
 	if _, err := r.jobs.JobRetry(ctx, jobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {

@@ -2,12 +2,15 @@ package eager_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/apptest"
@@ -157,3 +160,51 @@ func TestStopRefusesNewWork(t *testing.T) {
 	r.Stop(context.Background())
 	require.False(t, r.Reserve())
 }
+
+// A turn's replies are delivered in order from the committing process; a
+// delivered reply's fallback job is deleted, and from the first reply that
+// does not go out, the jobs are handed to River at once.
+func TestTurnRepliesDeliveredInOrderThenHandedOver(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, func(c *config.Config) { c.EagerFallback = time.Hour })
+	r := eager.New(s.App.Pipeline, s.App.River, eager.Config{FallbackAfter: time.Hour}, nil)
+	t.Cleanup(func() { r.Stop(context.Background()) })
+	var (
+		mu   sync.Mutex
+		sent []jobs.DeliverMessageArgs
+	)
+	queued := make([]jobs.QueuedDelivery, 3)
+	for i := range queued {
+		args := jobs.DeliverMessageArgs{OrganizationID: uuidFor(i), MessageID: uuidFor(10 + i)}
+		res, err := s.App.River.Insert(t.Context(), args, &river.InsertOpts{ScheduledAt: r.ScheduleAt()})
+		require.NoError(t, err)
+		queued[i] = jobs.QueuedDelivery{JobID: res.Job.ID, Args: args}
+	}
+	r.SetDeliver(func(_ context.Context, args jobs.DeliverMessageArgs) error {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, args)
+		if len(sent) == 2 {
+			return errors.New("platform unavailable")
+		}
+		return nil
+	})
+	r.Deliver(t.Context(), queued)
+	require.Equal(t, []jobs.DeliverMessageArgs{queued[0].Args, queued[1].Args}, sent, "in order, stopping at the failure")
+	state := func(id int64) string {
+		var st string
+		err := s.App.DB.SQL.QueryRow(`SELECT state::text FROM river_job WHERE id = $1`, id).Scan(&st)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "deleted"
+		}
+		require.NoError(t, err)
+		return st
+	}
+	waitFor(t, 5*time.Second, "the delivered reply's job deleted", func() bool { return state(queued[0].JobID) == "deleted" })
+	for _, q := range queued[1:] {
+		require.NotEqual(t, "scheduled", state(q.JobID), "handed to River now, not in an hour")
+	}
+}
+
+// uuidFor is a fixed id per n.
+func uuidFor(n int) uuid.UUID { return uuid.NewSHA1(uuid.NameSpaceOID, []byte{byte(n)}) }

@@ -268,7 +268,7 @@ func (t *turn) sendReplies(ctx context.Context) error {
 		if i == 0 && disclosure != "" {
 			text = disclosure + "\n" + text
 		}
-		_, ev, err := conversation.InsertBotReply(ctx, t.tx, t.p.jobs, t.conv, text, r.buttons)
+		_, ev, err := conversation.InsertBotReply(ctx, t.tx, t.enq, t.conv, text, r.buttons)
 		if err != nil {
 			return err
 		}

@@ -53,6 +53,14 @@ type Jobs interface {
 	JobCancelTx(ctx context.Context, tx *sql.Tx, jobID int64) (*rivertype.JobRow, error)
 }
 
+// Deliveries sends a committed turn's replies from this process at once,
+// in order (eager.Runner): a reply's River job is then only the fallback,
+// scheduled at ScheduleAt, should that delivery not finish.
+type Deliveries interface {
+	ScheduleAt() time.Time
+	Deliver(ctx context.Context, queued []jobs.QueuedDelivery)
+}
+
 // Processor runs the pipeline.
 type Processor struct {
 	db         *bun.DB
@@ -62,6 +70,9 @@ type Processor struct {
 	log        *slog.Logger
 	clock      atomic.Pointer[func() time.Time]
 	llm        atomic.Pointer[LLM]
+	// deliveries, when set, sends each turn's replies right after its
+	// commit (SetDeliveries).
+	deliveries Deliveries
 	// beforeCommit, when set by tests, runs after all the work is done and
 	// before the transaction commits: returning an error there is a crash
 	// at the worst moment.
@@ -74,6 +85,11 @@ func New(db *bun.DB, classifier Classifier, jobs Jobs, notify conversation.Notif
 	p.SetClock(time.Now)
 	return p
 }
+
+// SetDeliveries makes every turn's replies go out from this process right
+// after the turn commits, rather than when River picks their jobs up. Call
+// it before processing starts.
+func (p *Processor) SetDeliveries(d Deliveries) { p.deliveries = d }
 
 // SetClock replaces the clock the pipeline reads "now" from (tests fix it).
 func (p *Processor) SetClock(now func() time.Time) { p.clock.Store(&now) }
@@ -88,7 +104,9 @@ func (p *Processor) Now() time.Time { return (*p.clock.Load())() }
 func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) error {
 	acted := false
 	assist := p.prepare(ctx, p.db, args)
+	var enq *turnJobs
 	err := p.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		enq = &turnJobs{Jobs: p.jobs, deliveries: p.deliveries}
 		// Claiming the message is the first write: a second run of this
 		// job waits here and then finds it processed. A conversation's
 		// messages are claimed in the order they came in.
@@ -101,6 +119,7 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 			return err
 		}
 		t.assist = assist
+		t.enq = enq
 		if err := t.run(ctx); err != nil {
 			return err
 		}
@@ -123,8 +142,38 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 	}
 	if acted {
 		p.notify.Notify()
+		if len(enq.queued) > 0 {
+			p.deliveries.Deliver(ctx, enq.queued)
+		}
 	}
 	return nil
+}
+
+// turnJobs enqueues a turn's jobs. With Deliveries set, a reply's delivery
+// job is scheduled as the fallback and remembered, so the reply goes out
+// as soon as the turn commits.
+type turnJobs struct {
+	Jobs
+	deliveries Deliveries
+	queued     []jobs.QueuedDelivery
+}
+
+func (j *turnJobs) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	d, ok := args.(jobs.DeliverMessageArgs)
+	if !ok || j.deliveries == nil {
+		return j.Jobs.InsertTx(ctx, tx, args, opts)
+	}
+	o := river.InsertOpts{}
+	if opts != nil {
+		o = *opts
+	}
+	o.ScheduledAt = j.deliveries.ScheduleAt()
+	res, err := j.Jobs.InsertTx(ctx, tx, args, &o)
+	if err != nil {
+		return nil, err
+	}
+	j.queued = append(j.queued, jobs.QueuedDelivery{JobID: res.Job.ID, Args: d})
+	return res, nil
 }
 
 // ErrEarlierPending is returned while an earlier message of the same
@@ -154,6 +203,8 @@ type turn struct {
 	assist assist
 	// leadSet caches the lead settings (leadSettings).
 	leadSet *lead.Settings
+	// enq enqueues the turn's jobs (turnJobs).
+	enq *turnJobs
 }
 
 type reply struct {
