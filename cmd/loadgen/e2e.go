@@ -52,9 +52,7 @@ func (o *e2eOptions) register(fs *flag.FlagSet) {
 func cmdE2E(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("e2e", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	d := dbFlags{Seed: seedOptions{Conversations: 10, Messages: 2}}
-	fs.StringVar(&d.DatabaseURL, "database-url", DefaultE2EDatabaseURL, "benchmark database (created and seeded when missing)")
-	fs.StringVar(&d.LogLevel, "log-level", "warn", "server log level: debug, info, warn, error")
+	d := ownDatabase(fs, DefaultE2EDatabaseURL)
 	var o e2eOptions
 	o.register(fs)
 	if err := fs.Parse(args); err != nil {

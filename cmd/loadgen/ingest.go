@@ -82,9 +82,7 @@ func (o *ingestOptions) register(fs *flag.FlagSet) {
 func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	d := dbFlags{Seed: seedOptions{Conversations: 10, Messages: 2}}
-	fs.StringVar(&d.DatabaseURL, "database-url", DefaultIngestDatabaseURL, "benchmark database (created and seeded when missing)")
-	fs.StringVar(&d.LogLevel, "log-level", "warn", "server log level: debug, info, warn, error")
+	d := ownDatabase(fs, DefaultIngestDatabaseURL)
 	var o ingestOptions
 	o.register(fs)
 	if err := fs.Parse(args); err != nil {

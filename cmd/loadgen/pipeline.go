@@ -68,11 +68,7 @@ func (o *pipelineOptions) register(fs *flag.FlagSet) {
 func cmdPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pipeline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	// The data set is only the bench organisation (users, web chat
-	// channel): the conversations are started by the run itself.
-	d := dbFlags{Seed: seedOptions{Conversations: 10, Messages: 2}}
-	fs.StringVar(&d.DatabaseURL, "database-url", DefaultPipelineDatabaseURL, "benchmark database (created and seeded when missing)")
-	fs.StringVar(&d.LogLevel, "log-level", "warn", "server log level: debug, info, warn, error")
+	d := ownDatabase(fs, DefaultPipelineDatabaseURL)
 	var o pipelineOptions
 	o.register(fs)
 	if err := fs.Parse(args); err != nil {

@@ -361,9 +361,22 @@ type dbFlags struct {
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.DatabaseURL, "database-url", DefaultDatabaseURL, "benchmark database (created and seeded when missing)")
+	d.registerURLAndLog(fs, DefaultDatabaseURL)
 	d.Seed.flags(fs)
+}
+
+func (d *dbFlags) registerURLAndLog(fs *flag.FlagSet, defaultURL string) {
+	fs.StringVar(&d.DatabaseURL, "database-url", defaultURL, "benchmark database (created and seeded when missing)")
 	fs.StringVar(&d.LogLevel, "log-level", "warn", "server log level: debug, info, warn, error")
+}
+
+// ownDatabase registers the flags of a benchmark that grows its own
+// database (defaultURL), whose seed is only the bench organisation (users,
+// channels): the run makes its own conversations.
+func ownDatabase(fs *flag.FlagSet, defaultURL string) *dbFlags {
+	d := &dbFlags{Seed: seedOptions{Conversations: 10, Messages: 2}}
+	d.registerURLAndLog(fs, defaultURL)
+	return d
 }
 
 func (d *dbFlags) logger(w io.Writer) *slog.Logger {

@@ -118,23 +118,25 @@ func setup(t *testing.T) *testBundle {
 
 const connectQuery = `mutation($input: ConnectChannelInput!) { connectChannel(input: $input) { id } }`
 
-func (b *testBundle) connectTelegram(t *testing.T) uuid.UUID {
+// connect connects an account of kind with creds through GraphQL and
+// returns its id.
+func (b *testBundle) connect(kind, name string, creds map[string]any) uuid.UUID {
 	var v struct{ ConnectChannel struct{ ID string } }
 	b.srv.MustDo(b.org.OwnerToken, connectQuery, map[string]any{"input": map[string]any{
-		"kind": "TELEGRAM", "name": "Shop bot", "telegram": map[string]any{"botToken": botToken},
+		"kind": kind, "name": name, strings.ToLower(kind): creds,
 	}}, &v)
 	return uuid.MustParse(v.ConnectChannel.ID)
 }
 
-func (b *testBundle) connectWhatsApp(t *testing.T) uuid.UUID {
-	var v struct{ ConnectChannel struct{ ID string } }
-	b.srv.MustDo(b.org.OwnerToken, connectQuery, map[string]any{"input": map[string]any{
-		"kind": "WHATSAPP", "name": "Shop WhatsApp", "whatsapp": map[string]any{
-			"phoneNumberId": "106540352242922", "wabaId": "102290129340398",
-			"accessToken": "EAAtestACCESStokenTESTtoken0123456789", "appSecret": "test_app_secret_do_not_use", "verifyToken": "verify-token-123",
-		},
-	}}, &v)
-	return uuid.MustParse(v.ConnectChannel.ID)
+func (b *testBundle) connectTelegram(*testing.T) uuid.UUID {
+	return b.connect("TELEGRAM", "Shop bot", map[string]any{"botToken": botToken})
+}
+
+func (b *testBundle) connectWhatsApp(*testing.T) uuid.UUID {
+	return b.connect("WHATSAPP", "Shop WhatsApp", map[string]any{
+		"phoneNumberId": "106540352242922", "wabaId": "102290129340398",
+		"accessToken": "EAAtestACCESStokenTESTtoken0123456789", "appSecret": "test_app_secret_do_not_use", "verifyToken": "verify-token-123",
+	})
 }
 
 // conversationOn creates a customer with identity externalID on account,

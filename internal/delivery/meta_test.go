@@ -176,26 +176,18 @@ func setupMeta(t *testing.T) (*testBundle, *graphAPI) {
 	return &testBundle{srv: srv, org: org, orgID: uuid.MustParse(org.ID)}, graph
 }
 
-func (b *testBundle) connectMessenger(t *testing.T) uuid.UUID {
-	var v struct{ ConnectChannel struct{ ID string } }
-	b.srv.MustDo(b.org.OwnerToken, connectQuery, map[string]any{"input": map[string]any{
-		"kind": "MESSENGER", "name": "Shop page", "messenger": map[string]any{
-			"pageId": pageID, "pageToken": "EAAtestPAGEtokenTESTtoken0123456789",
-			"appSecret": "test_app_secret_do_not_use", "verifyToken": "verify-token-123",
-		},
-	}}, &v)
-	return uuid.MustParse(v.ConnectChannel.ID)
+func (b *testBundle) connectMessenger(*testing.T) uuid.UUID {
+	return b.connect("MESSENGER", "Shop page", map[string]any{
+		"pageId": pageID, "pageToken": "EAAtestPAGEtokenTESTtoken0123456789",
+		"appSecret": "test_app_secret_do_not_use", "verifyToken": "verify-token-123",
+	})
 }
 
-func (b *testBundle) connectInstagram(t *testing.T) uuid.UUID {
-	var v struct{ ConnectChannel struct{ ID string } }
-	b.srv.MustDo(b.org.OwnerToken, connectQuery, map[string]any{"input": map[string]any{
-		"kind": "INSTAGRAM", "name": "Shop Instagram", "instagram": map[string]any{
-			"accountId": igAccountID, "accessToken": "IGQVtestACCESStokenTESTtoken0123456789",
-			"appSecret": "test_app_secret_do_not_use", "verifyToken": "verify-token-123",
-		},
-	}}, &v)
-	return uuid.MustParse(v.ConnectChannel.ID)
+func (b *testBundle) connectInstagram(*testing.T) uuid.UUID {
+	return b.connect("INSTAGRAM", "Shop Instagram", map[string]any{
+		"accountId": igAccountID, "accessToken": "IGQVtestACCESStokenTESTtoken0123456789",
+		"appSecret": "test_app_secret_do_not_use", "verifyToken": "verify-token-123",
+	})
 }
 
 // agentReply sends text as the owner, the way the inbox does.

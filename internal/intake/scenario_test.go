@@ -1,7 +1,6 @@
 package intake_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -11,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/config"
-	"frontdesk/internal/lead"
-	"frontdesk/internal/organization"
 )
 
 // fakeTelegram answers the Bot API as the fixtures document and keeps
@@ -118,18 +114,7 @@ func TestLeadQualificationOverTelegram(t *testing.T) {
 	t.Parallel()
 	tg := newFakeTelegram(t)
 	h := setup(t, func(c *config.Config) { c.TelegramAPIURL = tg.URL })
-	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.FixedZone("MSK", 3*3600))
-	h.s.App.Pipeline.SetClock(func() time.Time { return now })
-	h.s.MustDo(h.org.OwnerToken, `mutation { updateOrganizationSettings(input: {timeZone: "Europe/Moscow", country: "RU", currency: "RUB", teamLanguage: "ru"}) { id } }`, nil, nil)
-	to := 90000.0
-	_, err := lead.Save(context.Background(), h.s.App.DB.Bun, uuid.MustParse(h.org.ID), lead.Settings{
-		PriceList:         []lead.PriceItem{{Name: "Таргет", Keywords: []string{"таргет"}, PriceFrom: 30000, PriceTo: &to, Currency: "RUB"}},
-		MinimumBudget:     &organization.Money{Amount: 100000, Currency: "RUB"},
-		QualifyWithinDays: 30,
-		ConsultationHours: []organization.BusinessHours{{Weekday: 2, Opens: "10:00", Closes: "18:00"}, {Weekday: 3, Opens: "10:00", Closes: "18:00"}},
-		SlotMinutes:       30,
-	})
-	require.NoError(t, err)
+	scenarioSettings(t, h)
 	hdr := map[string]string{"X-Telegram-Bot-Api-Secret-Token": h.telegramSecret(t)}
 	const chat = 555000111
 	update := 800000
@@ -191,9 +176,6 @@ func TestLeadQualificationOverTelegram(t *testing.T) {
 	require.Equal(t, []string{"4382bfdwdsb323b2d9"}, answered)
 	// Every reply is recorded as delivered (the last one a moment after
 	// Telegram took it).
-	undelivered := `SELECT count(*) FROM messages WHERE direction = 'OUT' AND author = 'BOT' AND delivery_status <> 'SENT'`
-	for deadline := time.Now().Add(5 * time.Second); h.count(t, undelivered) > 0 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	require.Zero(t, h.count(t, undelivered), "every reply delivered")
+	waitOutbox(t, h)
+	require.Zero(t, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'OUT' AND author = 'BOT' AND delivery_status <> 'SENT'`), "every reply delivered")
 }

@@ -155,25 +155,10 @@ func (c *Client) post(ctx context.Context, p wire.Platform, endpoint, token stri
 	if err != nil {
 		return "", fmt.Errorf("%s send: build request: %w", p, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	status, raw, err := c.do(p, req, token)
 	if err != nil {
-		return "", wire.NetworkError(p, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		// The status line arrived, the body did not: the message may or
-		// may not have gone out, and only a retry can tell.
-		return "", wire.NetworkError(p, fmt.Errorf("read response: %w", err))
-	}
-	if resp.StatusCode/100 != 2 {
-		return "", classify(p, resp.StatusCode, resp.Header, raw)
+		return "", err
 	}
 	var ok struct {
 		MessageID string `json:"message_id"` // Messenger, Instagram
@@ -182,16 +167,41 @@ func (c *Client) post(ctx context.Context, p wire.Platform, endpoint, token stri
 		} `json:"messages"` // WhatsApp
 	}
 	if err := json.Unmarshal(raw, &ok); err != nil {
-		return "", acceptedWithoutID(p, resp.StatusCode, fmt.Sprintf("undecodable response: %v", err))
+		return "", acceptedWithoutID(p, status, fmt.Sprintf("undecodable response: %v", err))
 	}
 	id := ok.MessageID
 	if len(ok.Messages) > 0 {
 		id = ok.Messages[0].ID
 	}
 	if strings.TrimSpace(id) == "" {
-		return "", acceptedWithoutID(p, resp.StatusCode, "response has no message id")
+		return "", acceptedWithoutID(p, status, "response has no message id")
 	}
 	return id, nil
+}
+
+// do sends req with token and returns a 2xx answer's status and body; any
+// other answer is a *wire.SendError classified from Meta's error.
+func (c *Client) do(p wire.Platform, req *http.Request, token string) (int, []byte, error) {
+	req.Header.Set("Authorization", "Bearer "+token)
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, wire.NetworkError(p, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		// The status line arrived, the body did not: a send may or may not
+		// have gone out, and only a retry can tell.
+		return 0, nil, wire.NetworkError(p, fmt.Errorf("read response: %w", err))
+	}
+	if resp.StatusCode/100 != 2 {
+		return 0, nil, classify(p, resp.StatusCode, resp.Header, raw)
+	}
+	return resp.StatusCode, raw, nil
 }
 
 // acceptedWithoutID is a 2xx we cannot read. It is not retried: Meta

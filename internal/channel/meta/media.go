@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -104,23 +103,10 @@ func (c *Client) get(ctx context.Context, p wire.Platform, u, token string, dst 
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	_, raw, err := c.do(p, req, token)
 	if err != nil {
-		return wire.NetworkError(p, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return wire.NetworkError(p, fmt.Errorf("read response: %w", err))
-	}
-	if resp.StatusCode/100 != 2 {
-		return classify(p, resp.StatusCode, resp.Header, raw)
+		return err
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return fmt.Errorf("decode response: %w", err)
