@@ -227,14 +227,19 @@ func runE2E(ctx context.Context, s *server, graph *fakeGraph, o e2eOptions) (*re
 	// Warm-up: a few customers, each answered, before measuring. Their
 	// wa_ids are above the measured ones'.
 	if o.Warmup > 0 {
+		// A few at a time: all at once would pass the server's webhook
+		// admission limit and be refused with 503.
 		var wg sync.WaitGroup
 		errs := make(chan error, o.Warmup)
 		ids := make([]string, o.Warmup)
+		slots := make(chan struct{}, 8)
 		for i := range o.Warmup {
 			ids[i] = wh.newSenderWaID(9_000_000 + i)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				slots <- struct{}{}
+				defer func() { <-slots }()
 				errs <- wh.post(ctx, client, waText{WaID: ids[i], Name: customerNames[i%len(customerNames)], WAMID: wh.wamid("W", i), Text: priceQuestions[i%len(priceQuestions)]})
 			}()
 		}

@@ -60,6 +60,9 @@ type App struct {
 	Organizations *organization.Service
 	Conversations *conversation.Service
 	Pipeline      *pipeline.Processor
+	// Connections connects channel accounts and caches them for webhooks
+	// and sends.
+	Connections *channel.Connections
 	// Delivery sends outbound messages to the platforms (the outbox).
 	Delivery *delivery.Service
 	River    *river.Client[*sql.Tx]
@@ -274,6 +277,7 @@ func (a *App) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.Connections = connections
 	// Replies go to a handful of hosts at a high rate: keep enough idle
 	// connections per host that every send does not dial anew (the
 	// default keeps 2).

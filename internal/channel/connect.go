@@ -187,6 +187,8 @@ type Connections struct {
 	// publicURL is where platforms reach this deployment (webhook URLs).
 	publicURL *url.URL
 	now       func() time.Time
+	// cache holds accounts read for webhooks and sends (Account).
+	cache accountCache
 }
 
 // NewConnections returns the service; publicURL is the deployment's
@@ -263,6 +265,7 @@ func (c *Connections) save(ctx context.Context, in ConnectInput, load func(ctx c
 	if err != nil {
 		return nil, err
 	}
+	c.cache.forget(a.ID)
 	c.registerWebhook(ctx, a, creds)
 	return a, nil
 }
@@ -298,6 +301,7 @@ func (c *Connections) registerWebhook(ctx context.Context, a *Account, creds any
 	if _, err := c.db.NewUpdate().Model(a).Column("status", "last_error", "last_error_at").WherePK().Exec(context.WithoutCancel(ctx)); err != nil {
 		slog.WarnContext(ctx, "record telegram webhook problem", slog.String("account_id", a.ID.String()), slog.Any("error", err))
 	}
+	c.cache.forget(a.ID)
 }
 
 // Disconnect stops an account: its webhooks are refused, nothing is sent
@@ -326,6 +330,7 @@ func (c *Connections) Disconnect(ctx context.Context, id uuid.UUID) (*Account, e
 	if err != nil {
 		return nil, err
 	}
+	c.cache.forget(a.ID)
 	return a, nil
 }
 
@@ -376,10 +381,4 @@ func (c *Connections) MetaWebhookSecrets(ctx context.Context, a *Account) (appSe
 	}
 	err = c.Credentials(ctx, a, &s)
 	return s.AppSecret, s.VerifyToken, err
-}
-
-// Credentials opens an account's credentials into dst (adapters and
-// webhook handlers use it; the API never returns them).
-func (c *Connections) Credentials(ctx context.Context, a *Account, dst any) error {
-	return LoadCredentials(ctx, c.db, c.box, a.OrganizationID, a.ID, dst)
 }

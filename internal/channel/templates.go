@@ -144,6 +144,7 @@ func (t *Templates) SetReengagement(ctx context.Context, accountID uuid.UUID, tm
 	if err != nil {
 		return nil, err
 	}
+	t.conns.Forget(a.ID)
 	return a, nil
 }
 

@@ -12,7 +12,7 @@ import (
 // account, or a press Telegram no longer accepts an answer for, is left
 // alone: the spinner stops by itself on the customer's side.
 func (s *Service) AnswerCallback(ctx context.Context, args jobs.AnswerCallbackArgs) error {
-	a, err := channel.ByID(ctx, s.db, args.ChannelAccountID)
+	a, err := s.conns.Account(ctx, args.ChannelAccountID)
 	if err != nil {
 		return fmt.Errorf("answer callback: %w", err)
 	}

@@ -280,6 +280,9 @@ type delivery struct {
 	out      wire.Outbound
 	// template is the account's re-engagement template (WhatsApp).
 	template *wire.Template
+	// accountWritten is set when a record transaction wrote the account,
+	// whose cached copy must then be dropped.
+	accountWritten bool
 }
 
 // failure is a final outcome other than SENT.
@@ -304,7 +307,7 @@ func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*deli
 	if err != nil {
 		return d, nil, fmt.Errorf("deliver: load conversation: %w", err)
 	}
-	if err := s.db.NewSelect().Model(d.account).Where("id = ?", d.conv.ChannelAccountID).Scan(ctx); err != nil {
+	if d.account, err = s.conns.Account(ctx, d.conv.ChannelAccountID); err != nil {
 		return d, nil, fmt.Errorf("deliver: load account: %w", err)
 	}
 	if d.account.Status == channel.StatusDisconnected {

@@ -453,6 +453,7 @@ func TestWhatsAppReengagement(t *testing.T) {
 	_, err := b.srv.App.DB.Bun.ExecContext(context.Background(), `UPDATE channel_accounts SET settings = ?::jsonb WHERE id = ?`,
 		`{"reengagementTemplate": {"name": "order_follow_up", "language": "ru", "textParam": true}}`, account)
 	require.NoError(t, err)
+	b.srv.App.Connections.Forget(account) // written behind the cache's back
 	template := func(to string, msg uuid.UUID, text string) string {
 		raw, err := json.Marshal(map[string]any{
 			"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "template",
@@ -597,6 +598,7 @@ func TestWhatsAppReengagementStatusResendsTemplate(t *testing.T) {
 	_, err = b.srv.App.DB.Bun.ExecContext(ctx, `UPDATE channel_accounts SET settings = ?::jsonb WHERE id = ?`,
 		`{"reengagementTemplate": {"name": "order_follow_up", "language": "ru", "textParam": true}}`, accountID)
 	require.NoError(t, err)
+	b.srv.App.Connections.Forget(accountID) // written behind the cache's back
 	msg = b.botReply(t, conv, "Ваш заказ передан в доставку.", nil, nil)
 	row = b.waitDelivered(t, msg)
 	require.Equal(t, "SENT", row.Status)

@@ -17,11 +17,19 @@ import (
 
 // record runs fn in one short transaction on a context detached from the
 // job's: once the platform has the message, a cancelled job must still
-// record it. Subscribers are told after the commit.
-func (s *Service) record(ctx context.Context, op string, fn func(ctx context.Context, tx bun.Tx) error) error {
+// record it. Subscribers are told after the commit. d is the send it
+// records, nil for none.
+func (s *Service) record(ctx context.Context, d *delivery, op string, fn func(ctx context.Context, tx bun.Tx) error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	if err := s.db.RunInTx(ctx, nil, fn); err != nil {
+	err := s.db.RunInTx(ctx, nil, fn)
+	if d != nil && d.accountWritten {
+		// The next send must read the status this one wrote, not the
+		// copy cached before it.
+		s.conns.Forget(d.account.ID)
+		d.accountWritten = false
+	}
+	if err != nil {
 		return fmt.Errorf("deliver: %s: %w", op, err)
 	}
 	s.notify.Notify()
@@ -55,7 +63,7 @@ func (s *Service) succeed(ctx context.Context, d *delivery, sent wire.Sent) erro
 	if ids == nil {
 		ids = []string{}
 	}
-	return s.record(ctx, "record sent", func(ctx context.Context, tx bun.Tx) error {
+	return s.record(ctx, d, "record sent", func(ctx context.Context, tx bun.Tx) error {
 		moved, err := setStatus(ctx, tx, d.msg, conversation.DeliverySent, first)
 		if err != nil || !moved {
 			return err
@@ -74,6 +82,7 @@ func (s *Service) succeed(ctx context.Context, d *delivery, sent wire.Sent) erro
 			if err != nil {
 				return fmt.Errorf("update account: %w", err)
 			}
+			d.accountWritten = true
 		}
 		payload := map[string]any{"status": conversation.DeliverySent, "externalIds": ids}
 		if d.out.Template != nil {
@@ -100,7 +109,7 @@ func (s *Service) fail(ctx context.Context, d *delivery, f failure) error {
 	if f.platform != nil {
 		code = &f.platform.Err.Code
 	}
-	err := s.record(ctx, "record failure", func(ctx context.Context, tx bun.Tx) error {
+	err := s.record(ctx, d, "record failure", func(ctx context.Context, tx bun.Tx) error {
 		moved, err := setStatus(ctx, tx, d.msg, conversation.DeliveryFailed, first)
 		if err != nil || !moved {
 			return err
@@ -121,7 +130,7 @@ func (s *Service) fail(ctx context.Context, d *delivery, f failure) error {
 			}
 		}
 		if f.accountWide() {
-			if err := s.accountError(ctx, tx, d.account, f.message, f.reason == ReasonAuth); err != nil {
+			if err := s.accountError(ctx, tx, d, f.message, f.reason == ReasonAuth); err != nil {
 				return err
 			}
 		}
@@ -144,13 +153,13 @@ func (s *Service) fail(ctx context.Context, d *delivery, f failure) error {
 // recordRetry notes a failure that will be retried: the claim is released
 // for the next run, and the account shows the error.
 func (s *Service) recordRetry(ctx context.Context, d *delivery, se *wire.SendError) error {
-	return s.record(ctx, "record retry", func(ctx context.Context, tx bun.Tx) error {
+	return s.record(ctx, d, "record retry", func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewRaw(`UPDATE message_deliveries SET claimed_at = NULL, error_reason = ?, error_code = ?, error_message = ?, updated_at = now()
 			WHERE message_id = ?`, ReasonPlatform, se.Err.Code, describe(se), d.msg.ID).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("release claim: %w", err)
 		}
-		return s.accountError(ctx, tx, d.account, describe(se), false)
+		return s.accountError(ctx, tx, d, describe(se), false)
 	})
 }
 
@@ -167,7 +176,8 @@ func (s *Service) release(ctx context.Context, msg *conversation.Message, cause 
 
 // accountError records an account's latest delivery failure; auth marks
 // it ERROR until an admin updates its credentials or a send works again.
-func (s *Service) accountError(ctx context.Context, tx bun.Tx, a *channel.Account, message string, auth bool) error {
+func (s *Service) accountError(ctx context.Context, tx bun.Tx, d *delivery, message string, auth bool) error {
+	a := d.account
 	now := time.Now()
 	a.LastError, a.LastErrorAt, a.UpdatedAt = &message, &now, now
 	cols := []string{"last_error", "last_error_at", "updated_at"}
@@ -178,6 +188,7 @@ func (s *Service) accountError(ctx context.Context, tx bun.Tx, a *channel.Accoun
 	if _, err := tx.NewUpdate().Model(a).Column(cols...).WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("record account error: %w", err)
 	}
+	d.accountWritten = true
 	return nil
 }
 

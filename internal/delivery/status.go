@@ -54,7 +54,7 @@ func (s *Service) ApplyStatus(ctx context.Context, a *channel.Account, platformI
 		return false, nil
 	}
 	changed := false
-	err := s.record(ctx, "apply status", func(ctx context.Context, tx bun.Tx) error {
+	err := s.record(ctx, nil, "apply status", func(ctx context.Context, tx bun.Tx) error {
 		msg := new(conversation.Message)
 		err := tx.NewSelect().Model(msg).
 			Where("message.organization_id = ? AND message.direction = 'OUT'", a.OrganizationID).

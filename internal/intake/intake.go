@@ -78,7 +78,7 @@ func (h *Handler) account(r *http.Request) (*channel.Account, bool) {
 		return nil, false
 	}
 	kind := channel.Kind(strings.ToUpper(r.PathValue("platform")))
-	a, err := channel.ByID(r.Context(), h.db, id)
+	a, err := h.conns.Account(r.Context(), id)
 	if err != nil || a.Kind != kind || a.Status == channel.StatusDisconnected {
 		return nil, false
 	}
@@ -171,6 +171,7 @@ func (h *Handler) touch(ctx context.Context, a *channel.Account) {
 		Where("id = ? AND (last_inbound_at IS NULL OR last_inbound_at < now() - interval '1 second')", a.ID).Exec(ctx); err != nil {
 		h.log.WarnContext(ctx, "record last inbound", slog.String("account_id", a.ID.String()), slog.Any("error", err))
 	}
+	h.conns.Forget(a.ID)
 }
 
 // authenticateAndParse checks the request's signature or secret token on
@@ -324,4 +325,5 @@ func (h *Handler) recordError(ctx context.Context, a *channel.Account, err error
 		Where("id = ?", a.ID).Exec(ctx); err != nil {
 		h.log.WarnContext(ctx, "record webhook error", slog.Any("error", err))
 	}
+	h.conns.Forget(a.ID)
 }
