@@ -152,22 +152,17 @@ type Attempt struct {
 
 // Deliver sends the message of args if it still waits for delivery. See
 // the package comment for what happens when.
+//
+// A send costs four statements: the message with its order check, the
+// claim, the conversation with its recipient, and the record of the
+// outcome. Every webhook's reply goes through here, so each round trip
+// shows in the end-to-end throughput.
 func (s *Service) Deliver(ctx context.Context, args jobs.DeliverMessageArgs, at Attempt) error {
-	msg := new(conversation.Message)
-	err := s.db.NewSelect().Model(msg).Where("organization_id = ? AND id = ?", args.OrganizationID, args.MessageID).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // deleted with its organisation or conversation
+	msg, wait, err := s.load(ctx, args)
+	if err != nil || msg == nil {
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("deliver: load message: %w", err)
-	}
-	if msg.DeliveryStatus != conversation.DeliveryPending {
-		return nil
-	}
-	if wait, err := s.earlierPending(ctx, msg); err != nil || wait > 0 {
-		if err != nil {
-			return err
-		}
+	if wait > 0 {
 		return &WaitError{After: wait, Reason: "an earlier message of the conversation is still being delivered"}
 	}
 	claimed, err := s.claim(ctx, msg)
@@ -188,68 +183,77 @@ func (s *Service) Deliver(ctx context.Context, args jobs.DeliverMessageArgs, at 
 	return s.failed(ctx, d, sent, err, at)
 }
 
-// earlierPending reports how long msg must wait for an earlier outbound
-// message of its conversation that still waits for delivery, zero when
-// none does. Platforms show messages in the order they receive them, and
-// a turn's replies (the disclosure line, the answer, the slot offer) are
-// stored together in the order they are meant to be read; each has its own
-// job, and without this the jobs would send them in whatever order they
-// run. Ids are UUIDv7, so they order messages as they were stored.
-func (s *Service) earlierPending(ctx context.Context, msg *conversation.Message) (time.Duration, error) {
-	var retrying []bool
-	err := s.db.NewRaw(`SELECT d.claimed_at IS NULL AND d.error_reason IS NOT NULL FROM messages e
-		LEFT JOIN message_deliveries d ON d.message_id = e.id
-		WHERE e.conversation_id = ? AND e.id < ? AND e.direction = 'OUT' AND e.delivery_status = 'PENDING'
-		  AND e.created_at > ?
-		LIMIT 1`, msg.ConversationID, msg.ID, msg.CreatedAt.Add(-orderHorizon)).Scan(ctx, &retrying)
+// pendingMessage is a message read for delivery, with what its order
+// check found.
+type pendingMessage struct {
+	conversation.Message `bun:",extend"`
+	// EarlierRetrying is NULL when no earlier outbound message of the
+	// conversation waits for delivery, false when one is being sent (or
+	// about to be), true when one waits for a retry.
+	EarlierRetrying *bool `bun:"earlier_retrying,scanonly"`
+}
+
+// load reads the message of args, nil when it no longer waits for
+// delivery, and how long it must wait for an earlier outbound message of
+// its conversation, zero when none waits.
+//
+// Why the wait: platforms show messages in the order they receive them,
+// and a turn's replies (the disclosure line, the answer, the slot offer)
+// are stored together in the order they are meant to be read; each has
+// its own job, and without this the jobs would send them in whatever order
+// they run. Ids are UUIDv7, so they order messages as they were stored.
+func (s *Service) load(ctx context.Context, args jobs.DeliverMessageArgs) (*conversation.Message, time.Duration, error) {
+	row := new(pendingMessage)
+	err := s.db.NewSelect().Model(row).ColumnExpr("message.*").
+		ColumnExpr(`(SELECT d.claimed_at IS NULL AND d.error_reason IS NOT NULL FROM messages e
+			LEFT JOIN message_deliveries d ON d.message_id = e.id
+			WHERE e.conversation_id = message.conversation_id AND e.id < message.id AND e.direction = 'OUT' AND e.delivery_status = 'PENDING'
+			  AND e.created_at > message.created_at - make_interval(secs => ?)
+			LIMIT 1) AS earlier_retrying`, orderHorizon.Seconds()).
+		Where("message.organization_id = ? AND message.id = ?", args.OrganizationID, args.MessageID).Scan(ctx)
 	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, 0, nil // deleted with its organisation or conversation
 	case err != nil:
-		return 0, fmt.Errorf("deliver: look for earlier messages: %w", err)
-	case len(retrying) == 0:
-		return 0, nil
-	case retrying[0]:
-		return orderRetryWait, nil
+		return nil, 0, fmt.Errorf("deliver: load message: %w", err)
+	case row.DeliveryStatus != conversation.DeliveryPending:
+		return nil, 0, nil
+	case row.EarlierRetrying == nil:
+		return &row.Message, 0, nil
+	case *row.EarlierRetrying:
+		return &row.Message, orderRetryWait, nil
 	default:
-		return orderWait, nil
+		return &row.Message, orderWait, nil
 	}
 }
 
-// claim takes the message for this run in its own committed transaction.
-// It reports false, nil when the message is no longer PENDING, and a
-// *WaitError while another run's claim is fresh.
+// claim takes the message for this run, in one statement that commits on
+// its own. It reports false, nil when the message is no longer PENDING,
+// and a *WaitError while another run's claim is fresh.
+//
+// The message row is locked first: a run recording the message's outcome
+// holds that lock until it commits, and READ COMMITTED then re-reads the
+// row, so a message that run just recorded as sent is not claimed again.
 func (s *Service) claim(ctx context.Context, msg *conversation.Message) (bool, error) {
-	var attempts int
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		err := tx.NewRaw(`INSERT INTO message_deliveries AS d (message_id, organization_id, claimed_at, attempts)
-		SELECT m.id, m.organization_id, now(), 1 FROM messages m
-		WHERE m.organization_id = ? AND m.id = ? AND m.delivery_status = 'PENDING'
+	var attempts []int
+	err := s.db.NewRaw(`WITH m AS (
+			SELECT id, organization_id FROM messages
+			WHERE organization_id = ? AND id = ? AND delivery_status = 'PENDING'
+			FOR NO KEY UPDATE
+		)
+		INSERT INTO message_deliveries AS d (message_id, organization_id, claimed_at, attempts)
+		SELECT id, organization_id, now(), 1 FROM m
 		ON CONFLICT (message_id) DO UPDATE SET claimed_at = now(), attempts = d.attempts + 1, updated_at = now()
 		WHERE d.claimed_at IS NULL OR d.claimed_at < now() - make_interval(secs => ?)
 		RETURNING d.attempts`, msg.OrganizationID, msg.ID, s.claimTTL.Seconds()).Scan(ctx, &attempts)
-		if err != nil {
-			return err
-		}
-		// The statement read the message's status from its snapshot, but
-		// it may have waited on the claim row for a run that then recorded
-		// the message sent and cleared its claim: read the status again,
-		// now that that run has committed, and give the claim back if so.
-		var status conversation.DeliveryStatus
-		if err := tx.NewRaw(`SELECT delivery_status FROM messages WHERE id = ?`, msg.ID).Scan(ctx, &status); err != nil {
-			return err
-		}
-		if status != conversation.DeliveryPending {
-			return sql.ErrNoRows
-		}
-		return nil
-	})
-	if err == nil {
-		if attempts > 1 {
-			s.log.InfoContext(ctx, "delivery claimed", slog.String("message_id", msg.ID.String()), slog.Int("attempts", attempts))
+	if err != nil {
+		return false, fmt.Errorf("deliver: claim message: %w", err)
+	}
+	if len(attempts) == 1 {
+		if attempts[0] > 1 {
+			s.log.InfoContext(ctx, "delivery claimed", slog.String("message_id", msg.ID.String()), slog.Int("attempts", attempts[0]))
 		}
 		return true, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("deliver: claim message: %w", err)
 	}
 	var status conversation.DeliveryStatus
 	var claimedAt time.Time
@@ -296,14 +300,33 @@ type failure struct {
 	sent []string
 }
 
+// target is a message's conversation with its channel's kind and its
+// customer's newest identity on that channel, read in one statement.
+type target struct {
+	conversation.Conversation `bun:",extend"`
+	IdentityID                *uuid.UUID `bun:"ident_id,scanonly"`
+	ExternalID                *string    `bun:"ident_external_id,scanonly"`
+	UnreachableAt             *time.Time `bun:"ident_unreachable_at,scanonly"`
+	UnreachableReason         *string    `bun:"ident_unreachable_reason,scanonly"`
+	// Now is the database's clock, which the messaging window is measured
+	// on (last_inbound_at is written with it).
+	Now time.Time `bun:"db_now,scanonly"`
+}
+
 // prepare loads the conversation, the account and the recipient, and
 // applies the send-time checks. It returns a failure for a message that
 // must not be sent.
 func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*delivery, *failure, error) {
-	d := &delivery{msg: msg, conv: new(conversation.Conversation), account: new(channel.Account)}
-	err := s.db.NewSelect().Model(d.conv).ColumnExpr("conversation.*").ColumnExpr("ca.kind").
+	row := new(target)
+	err := s.db.NewSelect().Model(row).ColumnExpr("conversation.*, ca.kind").
+		ColumnExpr("ci.id AS ident_id, ci.external_id AS ident_external_id").
+		ColumnExpr("ci.unreachable_at AS ident_unreachable_at, ci.unreachable_reason AS ident_unreachable_reason, now() AS db_now").
 		Join("JOIN channel_accounts AS ca ON ca.id = conversation.channel_account_id").
+		Join(`LEFT JOIN LATERAL (SELECT id, external_id, unreachable_at, unreachable_reason FROM contact_identities
+			WHERE channel_account_id = conversation.channel_account_id AND contact_id = conversation.contact_id
+			ORDER BY created_at DESC LIMIT 1) AS ci ON true`).
 		Where("conversation.id = ?", msg.ConversationID).Scan(ctx)
+	d := &delivery{msg: msg, conv: &row.Conversation}
 	if err != nil {
 		return d, nil, fmt.Errorf("deliver: load conversation: %w", err)
 	}
@@ -319,33 +342,18 @@ func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*deli
 	if d.conv.ContactID == nil {
 		return d, &failure{reason: ReasonNoRecipient, message: "the conversation has no customer"}, nil
 	}
-	var ident struct {
-		ID            uuid.UUID  `bun:"id"`
-		ExternalID    string     `bun:"external_id"`
-		UnreachableAt *time.Time `bun:"unreachable_at"`
-		Reason        *string    `bun:"unreachable_reason"`
-		// Now is the database's clock, which the messaging window is
-		// measured on (last_inbound_at is written with it).
-		Now time.Time `bun:"now"`
-	}
-	err = s.db.NewRaw(`SELECT id, external_id, unreachable_at, unreachable_reason, now() AS now FROM contact_identities
-		WHERE channel_account_id = ? AND contact_id = ? ORDER BY created_at DESC LIMIT 1`,
-		d.conv.ChannelAccountID, *d.conv.ContactID).Scan(ctx, &ident)
-	if errors.Is(err, sql.ErrNoRows) {
+	if row.IdentityID == nil || row.ExternalID == nil {
 		return d, &failure{reason: ReasonNoRecipient, message: "the customer has no identity on this channel"}, nil
 	}
-	if err != nil {
-		return d, nil, fmt.Errorf("deliver: load recipient: %w", err)
-	}
-	d.identity = ident.ID
-	if ident.UnreachableAt != nil && (d.conv.LastInboundAt == nil || d.conv.LastInboundAt.Before(*ident.UnreachableAt)) {
+	d.identity = *row.IdentityID
+	if row.UnreachableAt != nil && (d.conv.LastInboundAt == nil || d.conv.LastInboundAt.Before(*row.UnreachableAt)) {
 		why := "the platform reported the customer unreachable"
-		if ident.Reason != nil {
-			why += ": " + *ident.Reason
+		if row.UnreachableReason != nil {
+			why += ": " + *row.UnreachableReason
 		}
 		return d, &failure{reason: ReasonUnreachable, message: why + "; they have not written since"}, nil
 	}
-	d.out = outbound(msg, ident.ExternalID)
+	d.out = outbound(msg, *row.ExternalID)
 	t, err := d.account.ReengagementTemplate()
 	if err != nil {
 		return d, nil, fmt.Errorf("deliver: %w", err)
@@ -356,7 +364,7 @@ func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*deli
 			d.template.BodyParams = []string{msg.Text}
 		}
 	}
-	if f := d.applyWindow(ident.Now); f != nil {
+	if f := d.applyWindow(row.Now); f != nil {
 		return d, f, nil
 	}
 	if msg.Payload == TemplateResend && d.out.Template == nil {

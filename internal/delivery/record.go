@@ -53,7 +53,10 @@ func setStatus(ctx context.Context, tx bun.Tx, msg *conversation.Message, status
 	return n == 1, nil
 }
 
-// succeed records a message the platform accepted.
+// succeed records a message the platform accepted, in one statement that
+// commits on its own: the status, the delivery row and the event. The
+// message must still be PENDING; a run that took a stale claim over and
+// got there first leaves nothing to record.
 func (s *Service) succeed(ctx context.Context, d *delivery, sent wire.Sent) error {
 	var first *string
 	if len(sent.IDs) > 0 {
@@ -63,36 +66,44 @@ func (s *Service) succeed(ctx context.Context, d *delivery, sent wire.Sent) erro
 	if ids == nil {
 		ids = []string{}
 	}
-	return s.record(ctx, d, "record sent", func(ctx context.Context, tx bun.Tx) error {
-		moved, err := setStatus(ctx, tx, d.msg, conversation.DeliverySent, first)
-		if err != nil || !moved {
-			return err
-		}
-		_, err = tx.NewRaw(`UPDATE message_deliveries SET claimed_at = NULL, platform_ids = ?, error_reason = NULL, error_code = NULL,
-			error_message = NULL, updated_at = now() WHERE message_id = ?`, pgdialect.Array(ids), d.msg.ID).Exec(ctx)
+	payload := map[string]any{"status": conversation.DeliverySent, "externalIds": ids}
+	if d.out.Template != nil {
+		payload["template"] = d.out.Template.Name
+	}
+	if d.out.HumanAgent {
+		payload["humanAgent"] = true
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	_, err := s.db.NewRaw(`WITH m AS (
+			UPDATE messages SET delivery_status = ?, external_id = coalesce(?, external_id)
+			WHERE id = ? AND delivery_status = ?
+			RETURNING id, organization_id, conversation_id
+		), d AS (
+			UPDATE message_deliveries SET claimed_at = NULL, platform_ids = ?, error_reason = NULL, error_code = NULL,
+			  error_message = NULL, updated_at = now()
+			WHERE message_id IN (SELECT id FROM m)
+		)
+		INSERT INTO events (organization_id, conversation_id, message_id, type, private, payload)
+		SELECT organization_id, conversation_id, id, ?, true, ?::jsonb FROM m`,
+		conversation.DeliverySent, first, d.msg.ID, conversation.DeliveryPending, pgdialect.Array(ids),
+		eventlog.MessageDeliveryUpdated, string(eventlog.Payload(payload))).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("deliver: record sent: %w", err)
+	}
+	s.notify.Notify()
+	// A send that works shows the credentials work again. The account was
+	// read for this send: an account that was fine then needs no
+	// statement (one that failed since recovers on its next send).
+	if d.account.Status == channel.StatusError {
+		_, err = s.db.NewUpdate().Model((*channel.Account)(nil)).Set("status = ?", channel.StatusActive).Set("updated_at = now()").
+			Where("id = ? AND status = ?", d.account.ID, channel.StatusError).Exec(ctx)
+		s.conns.Forget(d.account.ID)
 		if err != nil {
-			return fmt.Errorf("update delivery: %w", err)
+			return fmt.Errorf("deliver: mark account active: %w", err)
 		}
-		// A send that works shows the credentials work again. The account
-		// was read for this send: an account that was fine then needs no
-		// statement (one that failed since recovers on its next send).
-		if d.account.Status == channel.StatusError {
-			_, err = tx.NewUpdate().Model((*channel.Account)(nil)).Set("status = ?", channel.StatusActive).Set("updated_at = now()").
-				Where("id = ? AND status = ?", d.account.ID, channel.StatusError).Exec(ctx)
-			if err != nil {
-				return fmt.Errorf("update account: %w", err)
-			}
-			d.accountWritten = true
-		}
-		payload := map[string]any{"status": conversation.DeliverySent, "externalIds": ids}
-		if d.out.Template != nil {
-			payload["template"] = d.out.Template.Name
-		}
-		if d.out.HumanAgent {
-			payload["humanAgent"] = true
-		}
-		return eventlog.Append(ctx, tx, d.event(payload))
-	})
+	}
+	return nil
 }
 
 // fail records a final failure, raising an event for agents.
