@@ -201,7 +201,7 @@ func (t *turn) handOffTo(ctx context.Context, reason string, key replies.Key, sc
 			return err
 		}
 	}
-	ev, err := conversation.HandOffTx(ctx, t.tx, t.p.jobs, t.conv, reason, assignee)
+	ev, err := conversation.HandOffTx(ctx, t.tx, t.enq, t.conv, reason, assignee)
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,10 @@ func (t *turn) commit(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
 	}
-	return eventlog.Append(ctx, t.tx, t.events...)
+	if err := eventlog.Append(ctx, t.tx, t.events...); err != nil {
+		return err
+	}
+	return t.enq.flush(ctx, t.tx.Tx)
 }
 
 // isStop reports an explicit request to stop writing, as opposed to a mere

@@ -49,6 +49,7 @@ type Classifier interface {
 // contact opts out, finds and cancels their scenario timers.
 type Jobs interface {
 	conversation.Enqueuer
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	JobListTx(ctx context.Context, tx *sql.Tx, params *river.JobListParams) (*river.JobListResult, error)
 	JobCancelTx(ctx context.Context, tx *sql.Tx, jobID int64) (*rivertype.JobRow, error)
 }
@@ -149,31 +150,50 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 	return nil
 }
 
-// turnJobs enqueues a turn's jobs. With Deliveries set, a reply's delivery
-// job is scheduled as the fallback and remembered, so the reply goes out
-// as soon as the turn commits.
+// turnJobs enqueues a turn's jobs: InsertTx holds each job, and flush
+// inserts them all in one statement before the turn commits (a turn
+// enqueues a delivery per reply and its timers; a statement each was a
+// good part of a turn's cost). With Deliveries set, a reply's delivery job
+// is scheduled as the fallback and remembered, so the reply goes out as
+// soon as the turn commits.
 type turnJobs struct {
 	Jobs
 	deliveries Deliveries
+	pending    []river.InsertManyParams
 	queued     []jobs.QueuedDelivery
 }
 
-func (j *turnJobs) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	d, ok := args.(jobs.DeliverMessageArgs)
-	if !ok || j.deliveries == nil {
-		return j.Jobs.InsertTx(ctx, tx, args, opts)
+// InsertTx holds the job for flush; the result carries no job, which
+// exists only once flush has run.
+func (j *turnJobs) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	if _, ok := args.(jobs.DeliverMessageArgs); ok && j.deliveries != nil {
+		o := river.InsertOpts{}
+		if opts != nil {
+			o = *opts
+		}
+		o.ScheduledAt = j.deliveries.ScheduleAt()
+		opts = &o
 	}
-	o := river.InsertOpts{}
-	if opts != nil {
-		o = *opts
+	j.pending = append(j.pending, river.InsertManyParams{Args: args, InsertOpts: opts})
+	return &rivertype.JobInsertResult{}, nil
+}
+
+// flush inserts the held jobs in tx.
+func (j *turnJobs) flush(ctx context.Context, tx *sql.Tx) error {
+	if len(j.pending) == 0 {
+		return nil
 	}
-	o.ScheduledAt = j.deliveries.ScheduleAt()
-	res, err := j.Jobs.InsertTx(ctx, tx, args, &o)
+	res, err := j.Jobs.InsertManyTx(ctx, tx, j.pending)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("enqueue the turn's jobs: %w", err)
 	}
-	j.queued = append(j.queued, jobs.QueuedDelivery{JobID: res.Job.ID, Args: d})
-	return res, nil
+	for i, r := range res {
+		if d, ok := j.pending[i].Args.(jobs.DeliverMessageArgs); ok && j.deliveries != nil {
+			j.queued = append(j.queued, jobs.QueuedDelivery{JobID: r.Job.ID, Args: d})
+		}
+	}
+	j.pending = nil
+	return nil
 }
 
 // ErrEarlierPending is returned while an earlier message of the same

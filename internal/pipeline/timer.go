@@ -128,7 +128,7 @@ func (t *turn) armAfter(ctx context.Context, c *contract, i int, settings lead.S
 func (t *turn) setTimer(ctx context.Context, purpose string, delay time.Duration) error {
 	due := t.now.Add(delay)
 	args := jobs.ScenarioTimerArgs{OrganizationID: t.conv.OrganizationID, RunID: t.active.ID, Purpose: purpose, Version: t.active.Version, Due: due}
-	if _, err := t.p.jobs.InsertTx(ctx, t.tx.Tx, args, &river.InsertOpts{ScheduledAt: due}); err != nil {
+	if _, err := t.enq.InsertTx(ctx, t.tx.Tx, args, &river.InsertOpts{ScheduledAt: due}); err != nil {
 		return fmt.Errorf("set %s timer: %w", purpose, err)
 	}
 	return nil
@@ -261,6 +261,11 @@ func (p *Processor) loadTimer(ctx context.Context, tx bun.Tx, args jobs.Scenario
 // by id cheaply and the GIN index on job args finds a run's timers, so the
 // queue need not carry dead timers for days.
 func (t *turn) cancelContactTimers(ctx context.Context, contactID uuid.UUID) error {
+	// Timers this turn set are still held (turnJobs): insert them first,
+	// so the search below finds them too.
+	if err := t.enq.flush(ctx, t.tx.Tx); err != nil {
+		return err
+	}
 	var runIDs []uuid.UUID
 	err := t.tx.NewSelect().Model((*Run)(nil)).Column("run.id").
 		Join("JOIN conversations AS c ON c.id = run.conversation_id").
