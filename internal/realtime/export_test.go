@@ -8,3 +8,6 @@ func (h *Hub) TailForTest() eventlog.Position {
 	defer h.mu.Unlock()
 	return h.tail
 }
+
+// ReadsForTest returns how many times the dispatcher has read the log.
+func (h *Hub) ReadsForTest() int64 { return h.reads.Load() }

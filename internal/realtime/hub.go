@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -76,6 +77,9 @@ type Hub struct {
 	state hubState
 	tail  eventlog.Position
 	subs  map[uuid.UUID]map[*subscriber]struct{}
+
+	// reads counts the dispatcher's reads of the log (tests).
+	reads atomic.Int64
 }
 
 // New returns a Hub reading db; cfg's zero fields take the defaults.
@@ -199,6 +203,7 @@ func (h *Hub) notifier(ctx context.Context) {
 		select {
 		case <-h.notifyReq:
 			h.sendNotify(ctx)
+			h.pause(ctx)
 		case <-ctx.Done():
 			// Events committed just before shutdown should not wait for
 			// the other processes' next poll.
@@ -263,6 +268,21 @@ func (h *Hub) dispatcher(ctx context.Context) {
 			errDelay, heldDelay = errorMinDelay, heldBackMinDelay
 			retry.Stop()
 		}
+		h.pause(ctx)
+	}
+}
+
+// pause waits Config.Coalesce, or until ctx ends: wake-ups and Notify
+// calls meanwhile fold into one.
+func (h *Hub) pause(ctx context.Context) {
+	if h.cfg.Coalesce <= 0 {
+		return
+	}
+	t := time.NewTimer(h.cfg.Coalesce)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 
@@ -272,6 +292,7 @@ func (h *Hub) dispatcher(ctx context.Context) {
 func (h *Hub) advance(ctx context.Context) (progressed, held bool, err error) {
 	// Only this goroutine writes tail, so reading it unlocked is safe.
 	for {
+		h.reads.Add(1)
 		batch, held, err := follow(ctx, h.db.Pool, h.tail, pageSize)
 		if err != nil {
 			return progressed, false, err

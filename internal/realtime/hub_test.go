@@ -577,3 +577,27 @@ func TestNotifyCoalesces(t *testing.T) {
 	require.GreaterOrEqual(t, received, 1)
 	require.LessOrEqual(t, received, 10)
 }
+
+// Commits in quick succession, each followed by Notify, share the
+// dispatcher's reads: with Coalesce at 100ms, fifty commits cost a handful
+// of reads, and every event still arrives, in order.
+func TestReadsCoalesce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, realtime.Config{PollInterval: time.Minute, Coalesce: 100 * time.Millisecond})
+	live, err := b.hub.Subscribe(t.Context(), realtime.Filter{OrgID: b.org.ID}, nil)
+	require.NoError(t, err)
+	before := b.hub.ReadsForTest()
+	start := time.Now()
+	var want []int64
+	for range 50 {
+		e := event(b.org.ID, &b.org.Conv, eventlog.MessageReceived)
+		write(t, b.db, b.hub, e)
+		want = append(want, e.ID)
+	}
+	require.Equal(t, want, ids(receive(t, live, 50)))
+	reads := b.hub.ReadsForTest() - before
+	// At most one read per Coalesce period, plus the first.
+	limit := int64(time.Since(start)/(100*time.Millisecond)) + 2
+	require.LessOrEqual(t, reads, limit, "reads for 50 commits")
+	require.Less(t, reads, int64(50))
+}
