@@ -54,25 +54,24 @@ func (s *Service) ReceiveFromChannel(ctx context.Context, in ChannelMessage) (ms
 		Attachments: orEmpty(in.Attachments), Buttons: []Button{}, DeliveryStatus: DeliveryNone,
 		ExternalID: &in.ExternalID,
 	}
-	stored, err = s.receiveWith(ctx, a.OrganizationID, msg, func(ctx context.Context, tx bun.Tx) (*Conversation, error) {
+	stored, err = s.receiveWith(ctx, a.OrganizationID, msg, func(ctx context.Context, tx bun.Tx) (*Conversation, []*eventlog.Event, error) {
 		// One sender's first messages may arrive at once (Telegram sends
 		// updates in parallel): the sender's lock makes them share one
 		// contact and one conversation.
-		conv, err := lockedSenderConversation(ctx, tx, a, in)
+		conv, opened, err := lockedSenderConversation(ctx, tx, a, in)
 		if err != nil || conv == nil {
-			return conv, err
+			return conv, nil, err
 		}
 		if err := s.enqueueMediaFetch(ctx, tx, a.OrganizationID, msg); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if in.CallbackID == "" {
-			return conv, nil
+		if in.CallbackID != "" {
+			_, err = s.jobs.InsertTx(ctx, tx.Tx, jobs.AnswerCallbackArgs{OrganizationID: a.OrganizationID, ChannelAccountID: a.ID, CallbackID: in.CallbackID}, nil)
+			if err != nil {
+				return nil, nil, fmt.Errorf("enqueue callback answer: %w", err)
+			}
 		}
-		_, err = s.jobs.InsertTx(ctx, tx.Tx, jobs.AnswerCallbackArgs{OrganizationID: a.OrganizationID, ChannelAccountID: a.ID, CallbackID: in.CallbackID}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("enqueue callback answer: %w", err)
-		}
-		return conv, nil
+		return conv, opened, nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("receive from %s: %w", a.Kind, err)
@@ -88,7 +87,7 @@ func (s *Service) ReceiveFromChannel(ctx context.Context, in ChannelMessage) (ms
 func (s *Service) RecordNotice(ctx context.Context, in ChannelMessage) (stored bool, err error) {
 	a := in.Account
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		conv, err := lockedSenderConversation(ctx, tx, a, in)
+		conv, opened, err := lockedSenderConversation(ctx, tx, a, in)
 		if err != nil || conv == nil {
 			return err
 		}
@@ -109,8 +108,8 @@ func (s *Service) RecordNotice(ctx context.Context, in ChannelMessage) (stored b
 			return fmt.Errorf("update conversation: %w", err)
 		}
 		stored = true
-		return eventlog.Append(ctx, tx, &eventlog.Event{OrganizationID: a.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID,
-			Type: eventlog.MessageReceived, Payload: eventlog.Payload(map[string]any{"processed": false, "notice": true})})
+		return eventlog.Append(ctx, tx, append(opened, &eventlog.Event{OrganizationID: a.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID,
+			Type: eventlog.MessageReceived, Payload: eventlog.Payload(map[string]any{"processed": false, "notice": true})})...)
 	})
 	if err != nil {
 		return false, fmt.Errorf("record %s notice: %w", a.Kind, err)
@@ -136,7 +135,7 @@ func (s *Service) RecordEcho(ctx context.Context, in ChannelMessage, reference s
 				return nil
 			}
 		}
-		conv, err := lockedSenderConversation(ctx, tx, a, in)
+		conv, opened, err := lockedSenderConversation(ctx, tx, a, in)
 		if err != nil || conv == nil {
 			return err
 		}
@@ -154,8 +153,8 @@ func (s *Service) RecordEcho(ctx context.Context, in ChannelMessage, reference s
 		if err := s.enqueueMediaFetch(ctx, tx, a.OrganizationID, m); err != nil {
 			return err
 		}
-		events := []*eventlog.Event{{OrganizationID: a.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID, Type: eventlog.MessageSent,
-			Payload: eventlog.Payload(map[string]any{"author": AuthorUser, "via": "platform app"})}}
+		events := append(opened, &eventlog.Event{OrganizationID: a.OrganizationID, ConversationID: &conv.ID, MessageID: &m.ID, Type: eventlog.MessageSent,
+			Payload: eventlog.Payload(map[string]any{"author": AuthorUser, "via": "platform app"})})
 		if _, err := tx.NewUpdate().Model((*Conversation)(nil)).
 			Set("last_outbound_at = ?, last_human_reply_at = ?, last_activity_at = ?", m.CreatedAt, m.CreatedAt, m.CreatedAt).
 			Where("id = ?", conv.ID).Exec(ctx); err != nil {
@@ -197,26 +196,29 @@ func echoOfOurSend(ctx context.Context, tx bun.Tx, convID uuid.UUID, in ChannelM
 }
 
 // lockedSenderConversation is senderConversation under the sender's lock,
-// or nil when a message with in.ExternalID is stored there already.
-func lockedSenderConversation(ctx context.Context, tx bun.Tx, a *channel.Account, in ChannelMessage) (*Conversation, error) {
+// or nil when a message with in.ExternalID is stored there already. opened
+// is the CONVERSATION_OPENED event of a conversation it opened, for the
+// caller to append with its own.
+func lockedSenderConversation(ctx context.Context, tx bun.Tx, a *channel.Account, in ChannelMessage) (conv *Conversation, opened []*eventlog.Event, err error) {
 	if in.SenderID == "" || in.ExternalID == "" {
-		return nil, fmt.Errorf("sender and message id are required")
+		return nil, nil, fmt.Errorf("sender and message id are required")
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, a.ID.String()+"/"+in.SenderID); err != nil {
-		return nil, fmt.Errorf("lock sender: %w", err)
+		return nil, nil, fmt.Errorf("lock sender: %w", err)
 	}
-	conv, err := senderConversation(ctx, tx, a, in)
-	if err != nil {
-		return nil, err
+	conv, opened, err = senderConversation(ctx, tx, a, in)
+	if err != nil || opened != nil {
+		// A conversation opened just now holds no message to redeliver.
+		return conv, opened, err
 	}
 	dup, err := tx.NewSelect().Model((*Message)(nil)).Where("conversation_id = ? AND external_id = ?", conv.ID, in.ExternalID).Exists(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("look for a redelivery: %w", err)
+		return nil, nil, fmt.Errorf("look for a redelivery: %w", err)
 	}
 	if dup {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return conv, nil
+	return conv, nil, nil
 }
 
 // enqueueMediaFetch enqueues, in tx, the job that downloads m's platform
@@ -245,15 +247,16 @@ func orEmpty(a []Attachment) []Attachment {
 
 // senderConversation returns the sender's latest conversation on the
 // account, locked, creating the contact, its identity and the
-// conversation when the sender is new.
-func senderConversation(ctx context.Context, tx bun.Tx, a *channel.Account, in ChannelMessage) (*Conversation, error) {
+// conversation when the sender is new; opened is the event of a
+// conversation opened now.
+func senderConversation(ctx context.Context, tx bun.Tx, a *channel.Account, in ChannelMessage) (*Conversation, []*eventlog.Event, error) {
 	var contactID uuid.UUID
 	err := tx.NewRaw(`SELECT contact_id FROM contact_identities WHERE channel_account_id = ? AND external_id = ?`, a.ID, in.SenderID).Scan(ctx, &contactID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return newSenderConversation(ctx, tx, a, in)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find contact: %w", err)
+		return nil, nil, fmt.Errorf("find contact: %w", err)
 	}
 	conv := new(Conversation)
 	err = tx.NewSelect().Model(conv).ColumnExpr("conversation.*").ColumnExpr("ca.kind").
@@ -261,40 +264,46 @@ func senderConversation(ctx context.Context, tx bun.Tx, a *channel.Account, in C
 		Where("conversation.organization_id = ? AND conversation.channel_account_id = ? AND conversation.contact_id = ?", a.OrganizationID, a.ID, contactID).
 		OrderExpr("conversation.created_at DESC").Limit(1).For("NO KEY UPDATE OF conversation").Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return openConversation(ctx, tx, a, contactID, in.Language)
+		return openConversation(ctx, tx, a, contactID, in.Language, nil)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find conversation: %w", err)
+		return nil, nil, fmt.Errorf("find conversation: %w", err)
 	}
-	return conv, nil
+	return conv, nil, nil
 }
 
-func newSenderConversation(ctx context.Context, tx bun.Tx, a *channel.Account, in ChannelMessage) (*Conversation, error) {
+// newSenderConversation creates the contact, its identity and its
+// conversation in one statement: a new customer's first message is the
+// common webhook, and each round trip counts.
+func newSenderConversation(ctx context.Context, tx bun.Tx, a *channel.Account, in ChannelMessage) (*Conversation, []*eventlog.Event, error) {
 	name := clip(strings.TrimSpace(in.SenderName), 200)
 	c := &Contact{ID: uuid.Must(uuid.NewV7()), OrganizationID: a.OrganizationID, Name: name, Phone: clip(in.Phone, 32), Language: clip(in.Language, 16)}
-	if _, err := tx.NewInsert().Model(c).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("insert contact: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO contact_identities (id, organization_id, contact_id, channel_account_id, external_id) VALUES (?, ?, ?, ?, ?)`,
-		uuid.Must(uuid.NewV7()), a.OrganizationID, c.ID, a.ID, in.SenderID); err != nil {
-		return nil, fmt.Errorf("insert contact identity: %w", err)
-	}
-	return openConversation(ctx, tx, a, c.ID, c.Language)
+	contact := tx.NewInsert().Model(c)
+	identity := tx.NewRaw(`INSERT INTO contact_identities (id, organization_id, contact_id, channel_account_id, external_id) VALUES (?, ?, ?, ?, ?)`,
+		uuid.Must(uuid.NewV7()), a.OrganizationID, c.ID, a.ID, in.SenderID)
+	return openConversation(ctx, tx, a, c.ID, c.Language, func(q *bun.InsertQuery) *bun.InsertQuery {
+		return q.With("contact", contact).With("identity", identity)
+	})
 }
 
-func openConversation(ctx context.Context, tx bun.Tx, a *channel.Account, contactID uuid.UUID, lang string) (*Conversation, error) {
+// openConversation opens a conversation with the contact; with, when not
+// nil, adds to the insert (the statements creating the contact).
+func openConversation(ctx context.Context, tx bun.Tx, a *channel.Account, contactID uuid.UUID, lang string, with func(*bun.InsertQuery) *bun.InsertQuery) (*Conversation, []*eventlog.Event, error) {
 	conv := &Conversation{
 		ID: uuid.Must(uuid.NewV7()), OrganizationID: a.OrganizationID, ChannelAccountID: a.ID,
 		ContactID: &contactID, Status: StatusOpen, Owner: OwnerBot, Language: lang, Kind: a.Kind,
 	}
-	if _, err := tx.NewInsert().Model(conv).Returning("last_activity_at, created_at").Exec(ctx); err != nil {
-		return nil, fmt.Errorf("insert conversation: %w", err)
+	q := tx.NewInsert().Model(conv).Returning("last_activity_at, created_at")
+	if with != nil {
+		q = with(q)
 	}
-	err := eventlog.Append(ctx, tx, &eventlog.Event{
+	if _, err := q.Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("insert conversation: %w", err)
+	}
+	return conv, []*eventlog.Event{{
 		OrganizationID: a.OrganizationID, ConversationID: &conv.ID, Type: eventlog.ConversationOpened,
 		Payload: eventlog.Payload(map[string]any{"channel": a.Kind}),
-	})
-	return conv, err
+	}}, nil
 }
 
 // clip shortens s to at most n runes: platforms' limits are not ours.

@@ -224,19 +224,20 @@ func (s *Service) ensureStaffConversation(ctx context.Context, p *auth.Principal
 // receive stores an inbound message, updates the conversation (reopening
 // it when closed) and appends the events, in one transaction.
 func (s *Service) receive(ctx context.Context, orgID, conversationID uuid.UUID, msg *Message) error {
-	_, err := s.receiveWith(ctx, orgID, msg, func(ctx context.Context, tx bun.Tx) (*Conversation, error) {
-		return lockConversation(ctx, tx, orgID, conversationID)
+	_, err := s.receiveWith(ctx, orgID, msg, func(ctx context.Context, tx bun.Tx) (*Conversation, []*eventlog.Event, error) {
+		conv, err := lockConversation(ctx, tx, orgID, conversationID)
+		return conv, nil, err
 	})
 	return err
 }
 
 // receiveWith stores msg in the conversation that find returns (locked,
 // in the same transaction) together with its processing job, updates the
-// conversation and appends the events, then starts the eager run. find
-// returning a nil conversation means there is nothing to store (a
-// duplicate), and receiveWith reports stored = false.
+// conversation and appends the events (find's first), then starts the
+// eager run. find returning a nil conversation means there is nothing to
+// store (a duplicate), and receiveWith reports stored = false.
 func (s *Service) receiveWith(ctx context.Context, orgID uuid.UUID, msg *Message,
-	find func(ctx context.Context, tx bun.Tx) (*Conversation, error)) (stored bool, err error) {
+	find func(ctx context.Context, tx bun.Tx) (*Conversation, []*eventlog.Event, error)) (stored bool, err error) {
 	args := jobs.ProcessMessageArgs{OrganizationID: orgID, MessageID: msg.ID}
 	var opts *river.InsertOpts
 	eager := s.eager != nil && s.eager.Reserve()
@@ -245,7 +246,7 @@ func (s *Service) receiveWith(ctx context.Context, orgID uuid.UUID, msg *Message
 	}
 	var jobID int64
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		conv, err := find(ctx, tx)
+		conv, events, err := find(ctx, tx)
 		if err != nil || conv == nil {
 			return err
 		}
@@ -260,7 +261,6 @@ func (s *Service) receiveWith(ctx context.Context, orgID uuid.UUID, msg *Message
 			return fmt.Errorf("enqueue processing: %w", err)
 		}
 		jobID = res.Job.ID
-		var events []*eventlog.Event
 		if conv.Status == StatusClosed {
 			events = append(events, &eventlog.Event{OrganizationID: orgID, ConversationID: &conv.ID, Type: eventlog.ConversationReopened})
 		}

@@ -212,6 +212,11 @@ func TestTelegramSecretAndRedelivery(t *testing.T) {
 	}
 	require.Equal(t, 4, h.count(t, `SELECT count(*) FROM messages WHERE direction = 'IN' AND external_id IS NOT NULL`))
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM conversations WHERE channel_account_id = $1`, h.id["TELEGRAM"]))
+	// Opened once, before its first message, in the same transaction.
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM events WHERE type = 'CONVERSATION_OPENED'`))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM events o JOIN events r ON r.conversation_id = o.conversation_id
+		WHERE o.type = 'CONVERSATION_OPENED' AND r.type = 'MESSAGE_RECEIVED' AND r.txid = o.txid AND r.id > o.id`))
+	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM contacts c JOIN contact_identities i ON i.contact_id = c.id`))
 	h.s.WaitProcessed()
 }
 
