@@ -53,11 +53,8 @@ type ingestOptions struct {
 	// "scheduled" (as with eager processing on, the default: scheduled
 	// ahead as the fallback, no notification; the eager run itself is not
 	// started).
-	Jobs string
-	// PgbenchReads adds the two reads the handler makes before its
-	// transaction (the account, its credentials) to pgbench's script.
-	PgbenchReads bool
-	CPUProfile   string
+	Jobs       string
+	CPUProfile string
 	// Log receives progress lines between phases.
 	Log io.Writer
 	// noSettle skips the vacuum and checkpoint between phases (tests: a
@@ -74,7 +71,6 @@ func (o *ingestOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxInFlight, "max-in-flight", 1000, "open-loop requests outstanding at once; beyond it a request counts as an error")
 	fs.StringVar(&o.Pgbench, "pgbench", "", `pgbench binary (empty: PATH, then /usr/lib/postgresql/*/bin); "none" skips the comparison`)
 	fs.StringVar(&o.PgbenchScript, "pgbench-script", "", "keep the generated pgbench script in this file (default: a temporary file, removed)")
-	fs.BoolVar(&o.PgbenchReads, "pgbench-reads", false, "add the handler's two reads before its transaction (account, credentials) to the pgbench script")
 	fs.StringVar(&o.Jobs, "jobs", "available", "how the job is inserted: available (eager processing off, River's path: insert notification) or scheduled (as eager processing inserts it: fallback ahead, no notification; the eager run is not started)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the saturation phase (client and in-process server) to this file")
 }
@@ -327,7 +323,7 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 		share := notifyShare(s.App.Config.JobFetchCooldown, satRate)
 		script := ingestScript(ingestScriptParams{OrgID: orgID, AccountID: accountID, RepeatShare: o.RepeatShare,
 			RepeatSenders: o.RepeatSenders, Scheduled: o.Jobs == "scheduled",
-			NotifyShare: share, Reads: o.PgbenchReads})
+			NotifyShare: share})
 		if o.Jobs == "available" {
 			r.add("pgbench_notify_share", round(share, 3), fmt.Sprintf("(of transactions send River's insert notification: at most one per %s per process, at the measured rate)", s.App.Config.JobFetchCooldown))
 		}

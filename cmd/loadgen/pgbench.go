@@ -142,8 +142,6 @@ type ingestScriptParams struct {
 	// NotifyShare of the transactions send River's insert notification.
 	Scheduled   bool
 	NotifyShare float64
-	// Reads adds the handler's two reads before its transaction.
-	Reads bool
 }
 
 // uuidV7SQL makes a UUIDv7 in SQL (PostgreSQL 15 has no uuidv7()): the
@@ -156,15 +154,17 @@ const uuidV7SQL = `encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) p
 // statements one accepted webhook makes, in the same order: what
 // conversation.Service.ReceiveFromChannel and River's InsertTx issue, as
 // captured with log_statement = 'all' (TestIngestScriptMatchesApp keeps
-// them in step with bun's). A new customer's transaction
-// creates the contact, its identity, the conversation and its
-// CONVERSATION_OPENED event; a returning customer's finds them and locks
-// the conversation. Both then check for a redelivery, touch the account,
-// insert the message and its process_message job (River's own insert
-// statement), update the conversation and append MESSAGE_RECEIVED.
+// them in step with bun's). A new customer's transaction creates the
+// contact, its identity and the conversation in one statement; a
+// returning customer's finds them, locks the conversation and checks for
+// a redelivery. Both then insert the message and its process_message job
+// (River's own insert statement), update the conversation and append
+// MESSAGE_RECEIVED (with CONVERSATION_OPENED for a new one). The account
+// and its credentials are cached by the handler (read at most once a
+// second), so they are left out.
 // Differences: ids are made by the server (uuidV7SQL) and read back with
-// \gset instead of being made by the client, and every new customer
-// asks the same question.
+// \gset instead of being made by the client, a new contact's id is a
+// random literal, and every new customer asks the same question.
 func ingestScript(p ingestScriptParams) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -173,10 +173,11 @@ func ingestScript(p ingestScriptParams) string {
 	w("\\set r random(1, 1000000)\n")
 	w("\\set repeat random(0, %d)\n", max(0, p.RepeatSenders-1))
 	w("\\set n random(100000000000000, 999999999999999)\n")
-	if p.Reads {
-		w("SELECT \"account\".\"id\", \"account\".\"organization_id\", \"account\".\"kind\", \"account\".\"name\", \"account\".\"public_key\", \"account\".\"settings\", \"account\".\"status\", \"account\".\"external_id\", \"account\".\"last_inbound_at\", \"account\".\"last_error\", \"account\".\"last_error_at\", \"account\".\"created_at\", \"account\".\"updated_at\" FROM \"channel_accounts\" AS \"account\" WHERE (id = '%s');\n", acc)
-		w("SELECT \"credentials\" FROM \"channel_accounts\" AS \"account\" WHERE (organization_id = '%s' AND id = '%s');\n", org, acc)
-	}
+	// A new customer's contact id, written twice in one statement: a
+	// literal made of two random numbers (all decimal digits, so valid
+	// hex) instead of one the server makes and \gset reads back.
+	w("\\set c1 random(10000000, 99999999)\n")
+	w("\\set c2 random(100000000000, 999999999999)\n")
 	w("BEGIN;\n")
 	repeatPPM := int(math.Round(p.RepeatShare * 1e6))
 	if p.RepeatSenders < 1 {
@@ -188,20 +189,22 @@ func ingestScript(p ingestScriptParams) string {
 	w("SELECT pg_advisory_xact_lock(hashtextextended('%s/' || %s, 0));\n", acc, sender)
 	w("SELECT contact_id FROM contact_identities WHERE channel_account_id = '%s' AND external_id = %s \\gset\n", acc, sender)
 	w("SELECT conversation.*, ca.kind FROM \"conversations\" AS \"conversation\" JOIN channel_accounts AS ca ON ca.id = conversation.channel_account_id WHERE (conversation.organization_id = '%s' AND conversation.channel_account_id = '%s' AND conversation.contact_id = ':contact_id') ORDER BY conversation.created_at DESC LIMIT 1 FOR NO KEY UPDATE OF conversation \\gset cv_\n", org, acc)
-	w("\\else\n")
-	// A new customer: contact, identity, conversation, its opening event.
-	w("SELECT pg_advisory_xact_lock(hashtextextended('%s/8:n', 0));\n", acc)
-	w("SELECT contact_id FROM contact_identities WHERE channel_account_id = '%s' AND external_id = '8:n';\n", acc)
-	w("INSERT INTO \"contacts\" (\"id\", \"organization_id\", \"name\", \"email\", \"phone\", \"language\", \"opted_out_at\", \"created_at\") VALUES (%s, '%s', 'Анна Петрова', '', '+8:n', '', DEFAULT, DEFAULT) RETURNING \"id\", \"opted_out_at\", \"created_at\" \\gset ct_\n", uuidV7SQL, org)
-	w("INSERT INTO contact_identities (id, organization_id, contact_id, channel_account_id, external_id) VALUES (%s, '%s', ':ct_id', '%s', '8:n');\n", uuidV7SQL, org, acc)
-	w("INSERT INTO \"conversations\" (\"id\", \"organization_id\", \"channel_account_id\", \"contact_id\", \"staff_user_id\", \"status\", \"owner\", \"handoff_reason\", \"handed_off_at\", \"urgent\", \"assignee_id\", \"language\", \"unread_count\", \"last_inbound_at\", \"last_outbound_at\", \"last_human_reply_at\", \"last_activity_at\", \"clarifications\", \"disclosed_at\", \"created_at\") VALUES (%s, '%s', '%s', ':ct_id', DEFAULT, 'OPEN', 'BOT', '', DEFAULT, FALSE, DEFAULT, '', 0, DEFAULT, DEFAULT, DEFAULT, DEFAULT, 0, DEFAULT, DEFAULT) RETURNING id, last_activity_at, created_at \\gset cv_\n", uuidV7SQL, org, acc)
-	w("INSERT INTO \"events\" (\"organization_id\", \"conversation_id\", \"message_id\", \"actor_user_id\", \"type\", \"private\", \"payload\") VALUES ('%s', ':cv_id', DEFAULT, DEFAULT, 'CONVERSATION_OPENED', FALSE, '{\"channel\":\"WHATSAPP\"}') RETURNING id, txid::text::bigint AS txid, occurred_at;\n", org)
-	w("\\endif\n")
-	// Both: the redelivery check, the message, its job. (The account's
-	// last inbound time is written after the transaction, at most once a
-	// second: left out.)
+	// The redelivery check (a conversation opened just now needs none).
 	wamid := "wamid.HBgLcGdiZW5jaA:n:client_id:rFQIAEhgUM0FCOEUyRjcwOUMxRDQ0NkIxQgA="
 	w("SELECT EXISTS (SELECT \"message\".\"id\", \"message\".\"organization_id\", \"message\".\"conversation_id\", \"message\".\"direction\", \"message\".\"author\", \"message\".\"author_user_id\", \"message\".\"text\", \"message\".\"attachments\", \"message\".\"buttons\", \"message\".\"payload\", \"message\".\"external_id\", \"message\".\"delivery_status\", \"message\".\"private\", \"message\".\"processed_at\", \"message\".\"created_at\" FROM \"messages\" AS \"message\" WHERE (conversation_id = ':cv_id' AND external_id = '%s'));\n", wamid)
+	w("\\else\n")
+	// A new customer: contact, identity and conversation in one statement.
+	ctID := "':c1-0000-7000-8000-:c2'"
+	w("SELECT pg_advisory_xact_lock(hashtextextended('%s/8:n', 0));\n", acc)
+	w("SELECT contact_id FROM contact_identities WHERE channel_account_id = '%s' AND external_id = '8:n';\n", acc)
+	w("WITH \"contact\" AS (INSERT INTO \"contacts\" (\"id\", \"organization_id\", \"name\", \"email\", \"phone\", \"language\", \"opted_out_at\", \"created_at\") VALUES (%s, '%s', 'Анна Петрова', '', '+8:n', '', DEFAULT, DEFAULT) RETURNING \"opted_out_at\", \"created_at\"), "+
+		"\"identity\" AS (INSERT INTO contact_identities (id, organization_id, contact_id, channel_account_id, external_id) VALUES (%s, '%s', %s, '%s', '8:n')) "+
+		"INSERT INTO \"conversations\" (\"id\", \"organization_id\", \"channel_account_id\", \"contact_id\", \"staff_user_id\", \"status\", \"owner\", \"handoff_reason\", \"handed_off_at\", \"urgent\", \"assignee_id\", \"language\", \"unread_count\", \"last_inbound_at\", \"last_outbound_at\", \"last_human_reply_at\", \"last_activity_at\", \"clarifications\", \"disclosed_at\", \"created_at\") VALUES (%s, '%s', '%s', %s, DEFAULT, 'OPEN', 'BOT', '', DEFAULT, FALSE, DEFAULT, '', 0, DEFAULT, DEFAULT, DEFAULT, DEFAULT, 0, DEFAULT, DEFAULT) RETURNING id, last_activity_at, created_at \\gset cv_\n",
+		ctID, org, uuidV7SQL, org, ctID, acc, uuidV7SQL, org, acc, ctID)
+	w("\\endif\n")
+	// Both: the message, its job. (The account's last inbound time is
+	// written after the transaction, at most once a second, and the
+	// account itself is read at most once a second: left out.)
 	w("INSERT INTO \"messages\" (\"id\", \"organization_id\", \"conversation_id\", \"direction\", \"author\", \"author_user_id\", \"text\", \"attachments\", \"buttons\", \"payload\", \"external_id\", \"delivery_status\", \"private\", \"processed_at\", \"created_at\") VALUES (%s, '%s', ':cv_id', 'IN', 'CONTACT', DEFAULT, 'Сколько стоит таргет?', '[]', '[]', '', '%s', 'NONE', FALSE, DEFAULT, DEFAULT) RETURNING id, created_at \\gset m_\n", uuidV7SQL, org, wamid)
 	state, scheduledAt := "available", `'{"0001-01-01 00:00:00+00"}'::timestamptz[]`
 	if p.Scheduled {
@@ -216,7 +219,13 @@ func ingestScript(p ingestScriptParams) string {
 		w("%s;\n\\endif\n", riverNotifySQL)
 	}
 	w("UPDATE \"conversations\" AS \"conversation\" SET status = 'OPEN', unread_count = unread_count + 1, last_inbound_at = ':m_created_at', last_activity_at = ':m_created_at' WHERE (id = ':cv_id');\n")
-	w("INSERT INTO \"events\" (\"organization_id\", \"conversation_id\", \"message_id\", \"actor_user_id\", \"type\", \"private\", \"payload\") VALUES ('%s', ':cv_id', ':m_id', DEFAULT, 'MESSAGE_RECEIVED', FALSE, '{}') RETURNING id, txid::text::bigint AS txid, occurred_at;\n", org)
+	received := fmt.Sprintf("('%s', ':cv_id', ':m_id', DEFAULT, 'MESSAGE_RECEIVED', FALSE, '{}')", org)
+	w("\\if :r <= %d\n", repeatPPM)
+	w("INSERT INTO \"events\" (\"organization_id\", \"conversation_id\", \"message_id\", \"actor_user_id\", \"type\", \"private\", \"payload\") VALUES %s RETURNING id, txid::text::bigint AS txid, occurred_at;\n", received)
+	w("\\else\n")
+	// A new conversation's opening event goes in with the message's.
+	w("INSERT INTO \"events\" (\"organization_id\", \"conversation_id\", \"message_id\", \"actor_user_id\", \"type\", \"private\", \"payload\") VALUES ('%s', ':cv_id', DEFAULT, DEFAULT, 'CONVERSATION_OPENED', FALSE, '{\"channel\":\"WHATSAPP\"}'), %s RETURNING id, txid::text::bigint AS txid, occurred_at;\n", org, received)
+	w("\\endif\n")
 	w("END;\n")
 	return b.String()
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
@@ -44,6 +43,8 @@ func Open(ctx context.Context, databaseURL string, maxConns int32) (*DB, error) 
 	// bun interpolates arguments into the SQL text, so nearly every
 	// statement is unique: preparing and caching each one (pgx's default)
 	// costs an extra round trip and churns the statement cache for nothing.
+	// Statements with arguments through database/sql are prepared
+	// (openSQL).
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	// Without a prepare step pgx picks parameter types from Go types, so
 	// tell it that uuid.UUID (and a bare [16]byte) is PostgreSQL's uuid.
@@ -60,7 +61,7 @@ func Open(ctx context.Context, databaseURL string, maxConns int32) (*DB, error) 
 		pool.Close()
 		return nil, fmt.Errorf("ping database: %w", err)
 	}
-	sqldb := stdlib.OpenDBFromPool(pool)
+	sqldb := openSQL(pool)
 	return &DB{Pool: pool, SQL: sqldb, Bun: bun.NewDB(sqldb, pgdialect.New())}, nil
 }
 

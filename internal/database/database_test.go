@@ -72,3 +72,41 @@ func TestTemplateClone(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, pending)
 }
+
+// A statement sent through database/sql with arguments is prepared once
+// per connection and reused; one without arguments (bun's, values written
+// into the text) is never prepared, inside a transaction or not.
+func TestStatementsWithArgumentsArePrepared(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db, err := database.Open(ctx, dbtest.BaseURL(), 2)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	conn, err := db.SQL.Conn(ctx)
+	require.NoError(t, err)
+	defer conn.Close()
+
+	var n int
+	for i := range 3 {
+		require.NoError(t, conn.QueryRowContext(ctx, `SELECT $1::int + 1`, i).Scan(&n))
+		require.Equal(t, i+1, n)
+		_, err := conn.ExecContext(ctx, `SELECT $1::int - 1`, i)
+		require.NoError(t, err)
+		require.NoError(t, conn.QueryRowContext(ctx, `SELECT 41 + 1`).Scan(&n))
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	require.NoError(t, tx.QueryRowContext(ctx, `SELECT $1::int * 2`, 21).Scan(&n))
+	require.Equal(t, 42, n)
+	require.NoError(t, tx.Commit())
+
+	prepared := func(stmt string) int {
+		var c int
+		require.NoError(t, conn.QueryRowContext(ctx, `SELECT count(*)::int FROM pg_prepared_statements WHERE statement = $1`, stmt).Scan(&c))
+		return c
+	}
+	require.Equal(t, 1, prepared(`SELECT $1::int + 1`))
+	require.Equal(t, 1, prepared(`SELECT $1::int - 1`))
+	require.Equal(t, 1, prepared(`SELECT $1::int * 2`))
+	require.Zero(t, prepared(`SELECT 41 + 1`))
+}
