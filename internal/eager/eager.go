@@ -42,6 +42,7 @@ import (
 const (
 	DefaultFallbackAfter = 10 * time.Second
 	DefaultSlots         = 64
+	DefaultQueue         = 256
 	DefaultRetryEvery    = 20 * time.Millisecond
 	DefaultWaitEarlier   = 2 * time.Second
 	DefaultRunTimeout    = 30 * time.Second
@@ -66,9 +67,13 @@ type Config struct {
 	// long River waits before running a message whose eager run never
 	// finished. It bounds the delay after a crash.
 	FallbackAfter time.Duration
-	// Slots caps eager runs in flight; a message accepted while all are
-	// taken goes to River straight away.
-	Slots int
+	// Slots caps eager runs in flight. Queue more accepted messages may
+	// wait for one; a message accepted while the queue is full too goes to
+	// River straight away. Why wait rather than hand over: River's path
+	// (its fetch, its completion, the insert notification) costs more per
+	// message than the eager one, so handing over at the first burst
+	// makes an overloaded process slower still.
+	Slots, Queue int
 	// RetryEvery and WaitEarlier: a message whose conversation still has an
 	// earlier message in flight is retried every RetryEvery, for up to
 	// WaitEarlier, before River takes it over.
@@ -83,6 +88,11 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Slots <= 0 {
 		c.Slots = DefaultSlots
+	}
+	if c.Queue < 0 {
+		c.Queue = 0
+	} else if c.Queue == 0 {
+		c.Queue = DefaultQueue
 	}
 	if c.RetryEvery <= 0 {
 		c.RetryEvery = DefaultRetryEvery
@@ -102,7 +112,8 @@ type Stats struct {
 	Done int64
 	// HandedOver were given to River after a failed or too-long eager run.
 	HandedOver int64
-	// Full counts messages that found every slot taken and went to River.
+	// Full counts messages that found every slot and the queue taken and
+	// went to River.
 	Full int64
 }
 
@@ -113,11 +124,14 @@ type Runner struct {
 	jobs Jobs
 	log  *slog.Logger
 
-	slots   chan struct{}
-	deletes chan int64
-	ctx     context.Context
-	cancel  context.CancelFunc
-	deleter sync.WaitGroup
+	// admitted holds a token for each message reserved and not finished
+	// (running or queued); slots one for each running.
+	admitted chan struct{}
+	slots    chan struct{}
+	deletes  chan int64
+	ctx      context.Context
+	cancel   context.CancelFunc
+	deleter  sync.WaitGroup
 
 	// mu orders Run's Add against Stop's Wait.
 	mu      sync.Mutex
@@ -143,17 +157,18 @@ func New(proc Processor, jobs Jobs, cfg Config, log *slog.Logger) *Runner {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{cfg: cfg, proc: proc, jobs: jobs, log: log,
-		slots: make(chan struct{}, cfg.Slots), deletes: make(chan int64, 4*deleteBatch),
+		admitted: make(chan struct{}, cfg.Slots+cfg.Queue), slots: make(chan struct{}, cfg.Slots), deletes: make(chan int64, 4*deleteBatch),
 		ctx: ctx, cancel: cancel}
 	r.deleter.Add(1)
 	go r.deleteLoop()
 	return r
 }
 
-// Reserve takes a slot for a message about to be accepted, or reports that
-// none is free (or the runner stopped): the message's job must then be
-// made available to River at once. A reserved slot must be given to Run
-// after the commit, or to Release if the transaction failed.
+// Reserve takes a place (a slot, or one in the queue for a slot) for a
+// message about to be accepted, or reports that none is free (or the
+// runner stopped): the message's job must then be made available to River
+// at once. A reserved place must be given to Run after the commit, or to
+// Release if the transaction failed.
 func (r *Runner) Reserve() bool {
 	r.mu.Lock()
 	stopped := r.stopped
@@ -162,7 +177,7 @@ func (r *Runner) Reserve() bool {
 		return false
 	}
 	select {
-	case r.slots <- struct{}{}:
+	case r.admitted <- struct{}{}:
 		return true
 	default:
 		r.full.Add(1)
@@ -170,8 +185,8 @@ func (r *Runner) Reserve() bool {
 	}
 }
 
-// Release frees a reserved slot whose message was not accepted.
-func (r *Runner) Release() { <-r.slots }
+// Release frees a reserved place whose message was not accepted.
+func (r *Runner) Release() { <-r.admitted }
 
 // SetDeliver makes Deliver send through f; call it before any work starts.
 func (r *Runner) SetDeliver(f DeliverFunc) { r.deliver = f }
@@ -214,18 +229,24 @@ func (r *Runner) Deliver(ctx context.Context, queued []jobs.QueuedDelivery) {
 func (r *Runner) ScheduleAt() time.Time { return time.Now().Add(r.cfg.FallbackAfter) }
 
 // Run processes the committed message with job jobID in the background,
-// using the slot reserved for it.
+// using the place reserved for it: once a slot is free.
 func (r *Runner) Run(args jobs.ProcessMessageArgs, jobID int64) {
 	committed := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
-		<-r.slots // River runs it when its time comes
+		<-r.admitted // River runs it when its time comes
 		return
 	}
 	r.runs.Add(1)
 	go func() {
 		defer r.runs.Done()
+		defer func() { <-r.admitted }()
+		select {
+		case r.slots <- struct{}{}:
+		case <-r.ctx.Done():
+			return // stopping: River runs it when its time comes
+		}
 		defer func() { <-r.slots }()
 		r.run(args, jobID, committed)
 	}()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/apptest"
@@ -208,3 +209,60 @@ func TestTurnRepliesDeliveredInOrderThenHandedOver(t *testing.T) {
 
 // uuidFor is a fixed id per n.
 func uuidFor(n int) uuid.UUID { return uuid.NewSHA1(uuid.NameSpaceOID, []byte{byte(n)}) }
+
+// gate is a Processor whose runs wait for release, counting how many run
+// at once.
+type gate struct {
+	release       chan struct{}
+	running, most atomic.Int64
+	done          atomic.Int64
+}
+
+func (g *gate) Process(ctx context.Context, _ jobs.ProcessMessageArgs) error {
+	n := g.running.Add(1)
+	defer g.running.Add(-1)
+	for {
+		m := g.most.Load()
+		if n <= m || g.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	g.done.Add(1)
+	return nil
+}
+
+// noJobs is a River client that has nothing to retry or delete.
+type noJobs struct{}
+
+func (noJobs) JobRetry(context.Context, int64) (*rivertype.JobRow, error) { return nil, nil }
+func (noJobs) JobDeleteMany(context.Context, *river.JobDeleteManyParams) (*river.JobDeleteManyResult, error) {
+	return &river.JobDeleteManyResult{}, nil
+}
+
+// Beyond Slots runs in flight, up to Queue more messages wait for a slot
+// instead of going to River; past that, Reserve refuses.
+func TestQueueWaitsForASlot(t *testing.T) {
+	t.Parallel()
+	g := &gate{release: make(chan struct{})}
+	r := eager.New(g, noJobs{}, eager.Config{Slots: 2, Queue: 3}, nil)
+	t.Cleanup(func() { r.Stop(context.Background()) })
+	for i := range 5 {
+		require.True(t, r.Reserve(), "place %d", i)
+	}
+	require.False(t, r.Reserve(), "slots and queue taken")
+	require.Equal(t, int64(1), r.Stats().Full)
+	for i := range 5 {
+		r.Run(jobs.ProcessMessageArgs{MessageID: uuidFor(i)}, int64(i))
+	}
+	waitFor(t, 5*time.Second, "two runs", func() bool { return g.running.Load() == 2 })
+	close(g.release)
+	waitFor(t, 5*time.Second, "all five answered", func() bool { return r.Stats().Done == 5 })
+	require.Equal(t, int64(2), g.most.Load(), "never more than Slots at once")
+	require.True(t, r.Reserve(), "places free again")
+	r.Release()
+}

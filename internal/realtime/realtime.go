@@ -38,7 +38,7 @@ const (
 	DefaultPollInterval     = time.Second
 	DefaultChannel          = "frontdesk_events"
 	DefaultSubscriberBuffer = 256
-	DefaultCoalesce         = 2 * time.Millisecond
+	DefaultCoalesce         = 5 * time.Millisecond
 )
 
 // pageSize is how many events one read returns, for the dispatcher and for
