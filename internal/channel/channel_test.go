@@ -11,19 +11,28 @@ import (
 
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/database"
 	"frontdesk/internal/dbtest"
 	"frontdesk/internal/secretbox"
 )
 
-func TestCredentialsAreSealedAtRest(t *testing.T) {
-	t.Parallel()
+// withOrganization returns a database with one organisation, its id, and
+// a box to seal credentials with.
+func withOrganization(t *testing.T) (*database.DB, uuid.UUID, *secretbox.Box) {
+	t.Helper()
 	db := dbtest.New(t)
-	ctx := context.Background()
 	org := uuid.New()
-	_, err := db.SQL.ExecContext(ctx, `INSERT INTO organizations (id, name, slug) VALUES ($1, 'A', $2)`, org, org.String())
+	_, err := db.SQL.ExecContext(t.Context(), `INSERT INTO organizations (id, name, slug) VALUES ($1, 'A', $2)`, org, org.String())
 	require.NoError(t, err)
 	box, err := secretbox.New(bytes.Repeat([]byte{3}, 32))
 	require.NoError(t, err)
+	return db, org, box
+}
+
+func TestCredentialsAreSealedAtRest(t *testing.T) {
+	t.Parallel()
+	db, org, box := withOrganization(t)
+	ctx := context.Background()
 	a, err := channel.Create(ctx, db.Bun, org, channel.WhatsApp, "Sales")
 	require.NoError(t, err)
 	b, err := channel.Create(ctx, db.Bun, org, channel.WhatsApp, "Support")
@@ -69,13 +78,8 @@ func TestWebChatHasPublicKey(t *testing.T) {
 
 func TestAccountCache(t *testing.T) {
 	t.Parallel()
-	db := dbtest.New(t)
+	db, org, box := withOrganization(t)
 	ctx := context.Background()
-	org := uuid.New()
-	_, err := db.SQL.ExecContext(ctx, `INSERT INTO organizations (id, name, slug) VALUES ($1, 'A', $2)`, org, org.String())
-	require.NoError(t, err)
-	box, err := secretbox.New(bytes.Repeat([]byte{3}, 32))
-	require.NoError(t, err)
 	conns, err := channel.NewConnections(db.Bun, box, "https://frontdesk.example")
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
