@@ -17,19 +17,27 @@
 //     conversation, stored less than 10 minutes before it, is still
 //     PENDING: platforms show messages in the order they arrive, and a
 //     turn's replies are stored in the order they are meant to be read;
-//  3. claims it in a short committed transaction (message_deliveries.claimed_at):
-//     a second run finds the claim and waits instead of sending;
+//  3. claims it in one statement that commits on its own
+//     (message_deliveries.claimed_at), locking the message row first: a
+//     second run finds the claim and waits instead of sending, and a run
+//     that waited on the lock finds the message already recorded;
 //  4. checks, at send time, what may have changed since the message was
 //     stored: a bot message whose conversation was handed to a human
 //     afterwards is not sent (HANDED_OFF); the platform's messaging window
 //     (below); a customer the platform reported unreachable who has not
 //     written since (UNREACHABLE);
 //  5. sends outside any database transaction, bounded by SendTimeout;
-//  6. records the outcome in one short transaction: the platform's ids
-//     (external_id keeps the first, message_deliveries.platform_ids and the
-//     event all of them), the delivery status SENT or FAILED with a reason,
-//     a MESSAGE_DELIVERY_UPDATED event, the account's health; then tells
-//     the Notifier.
+//  6. records the outcome atomically (a SENT message in one statement, a
+//     failure in one short transaction): the platform's ids (external_id
+//     keeps the first, message_deliveries.platform_ids and the event all
+//     of them), the delivery status SENT or FAILED with a reason, a
+//     MESSAGE_DELIVERY_UPDATED event, the account's health; then tells the
+//     Notifier.
+//
+// Steps 1 and 2 are one statement, and the account and its credentials
+// come from channel.Connections' cache: a send costs four statements
+// (read, claim, conversation with recipient, record), which matters
+// because every webhook's reply goes through here.
 //
 // # Exactly once, and the one window
 //
