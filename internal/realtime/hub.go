@@ -202,8 +202,9 @@ func (h *Hub) notifier(ctx context.Context) {
 	for {
 		select {
 		case <-h.notifyReq:
+			started := time.Now()
 			h.sendNotify(ctx)
-			h.pause(ctx)
+			h.pause(ctx, started)
 		case <-ctx.Done():
 			// Events committed just before shutdown should not wait for
 			// the other processes' next poll.
@@ -245,6 +246,7 @@ func (h *Hub) dispatcher(ctx context.Context) {
 		case <-poll.C:
 		case <-retry.C:
 		}
+		started := time.Now()
 		progressed, held, err := h.advance(ctx)
 		switch {
 		case ctx.Err() != nil:
@@ -268,17 +270,20 @@ func (h *Hub) dispatcher(ctx context.Context) {
 			errDelay, heldDelay = errorMinDelay, heldBackMinDelay
 			retry.Stop()
 		}
-		h.pause(ctx)
+		h.pause(ctx, started)
 	}
 }
 
-// pause waits Config.Coalesce, or until ctx ends: wake-ups and Notify
-// calls meanwhile fold into one.
-func (h *Hub) pause(ctx context.Context) {
-	if h.cfg.Coalesce <= 0 {
+// pause waits until Config.Coalesce after started (when the read or the
+// notification began), or until ctx ends: wake-ups and Notify calls
+// meanwhile fold into one. A process that commits less often than that
+// waits for nothing.
+func (h *Hub) pause(ctx context.Context, started time.Time) {
+	wait := time.Until(started.Add(h.cfg.Coalesce))
+	if wait <= 0 {
 		return
 	}
-	t := time.NewTimer(h.cfg.Coalesce)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:

@@ -38,7 +38,7 @@ const (
 	DefaultPollInterval     = time.Second
 	DefaultChannel          = "frontdesk_events"
 	DefaultSubscriberBuffer = 256
-	DefaultCoalesce         = 5 * time.Millisecond
+	DefaultCoalesce         = 2 * time.Millisecond
 )
 
 // pageSize is how many events one read returns, for the dispatcher and for
@@ -55,11 +55,12 @@ type Config struct {
 	// SubscriberBuffer is how many live events may wait for one subscriber
 	// before it switches to reading from the database.
 	SubscriberBuffer int
-	// Coalesce is the least time between two reads of the dispatcher, and
-	// between two notifications this process sends: the commits within it
-	// share one. Under load every commit would otherwise cost a NOTIFY in
-	// every writer and a read in every process; it adds at most this much
-	// to an event's delay. Negative turns it off.
+	// Coalesce is the least time between the starts of two reads of the
+	// dispatcher, and of two notifications this process sends: the commits
+	// within it share one. Under load every commit would otherwise cost a
+	// NOTIFY in every writer and a read in every process; it adds at most
+	// this much to an event's delay, and nothing when commits come further
+	// apart. Negative turns it off.
 	Coalesce time.Duration
 }
 
