@@ -204,13 +204,14 @@ type pendingMessage struct {
 // they run. Ids are UUIDv7, so they order messages as they were stored.
 func (s *Service) load(ctx context.Context, args jobs.DeliverMessageArgs) (*conversation.Message, time.Duration, error) {
 	row := new(pendingMessage)
-	err := s.db.NewSelect().Model(row).ColumnExpr("message.*").
-		ColumnExpr(`(SELECT d.claimed_at IS NULL AND d.error_reason IS NOT NULL FROM messages e
+	err := s.queryRow(ctx, row, `SELECT message.*,
+			(SELECT d.claimed_at IS NULL AND d.error_reason IS NOT NULL FROM messages e
 			LEFT JOIN message_deliveries d ON d.message_id = e.id
 			WHERE e.conversation_id = message.conversation_id AND e.id < message.id AND e.direction = 'OUT' AND e.delivery_status = 'PENDING'
-			  AND e.created_at > message.created_at - make_interval(secs => ?)
-			LIMIT 1) AS earlier_retrying`, orderHorizon.Seconds()).
-		Where("message.organization_id = ? AND message.id = ?", args.OrganizationID, args.MessageID).Scan(ctx)
+			  AND e.created_at > message.created_at - make_interval(secs => $3)
+			LIMIT 1) AS earlier_retrying
+		FROM messages AS message WHERE message.organization_id = $1 AND message.id = $2`,
+		args.OrganizationID, args.MessageID, orderHorizon.Seconds())
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, 0, nil // deleted with its organisation or conversation
@@ -227,6 +228,29 @@ func (s *Service) load(ctx context.Context, args jobs.DeliverMessageArgs) (*conv
 	}
 }
 
+// queryRow runs query, whose arguments are $n parameters (not bun's
+// interpolated ones, so database.Open's pool prepares it once per
+// connection and reuses its plan: a send's statements run for every
+// reply), and scans its one row into the bun model dest; sql.ErrNoRows
+// when there is none.
+func (s *Service) queryRow(ctx context.Context, dest any, query string, args ...any) error {
+	rows, err := s.db.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := s.db.ScanRow(ctx, rows, dest); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // claim takes the message for this run, in one statement that commits on
 // its own. It reports false, nil when the message is no longer PENDING,
 // and a *WaitError while another run's claim is fresh.
@@ -235,25 +259,25 @@ func (s *Service) load(ctx context.Context, args jobs.DeliverMessageArgs) (*conv
 // holds that lock until it commits, and READ COMMITTED then re-reads the
 // row, so a message that run just recorded as sent is not claimed again.
 func (s *Service) claim(ctx context.Context, msg *conversation.Message) (bool, error) {
-	var attempts []int
-	err := s.db.NewRaw(`WITH m AS (
+	var attempts int
+	err := s.db.DB.QueryRowContext(ctx, `WITH m AS (
 			SELECT id, organization_id FROM messages
-			WHERE organization_id = ? AND id = ? AND delivery_status = 'PENDING'
+			WHERE organization_id = $1 AND id = $2 AND delivery_status = 'PENDING'
 			FOR NO KEY UPDATE
 		)
 		INSERT INTO message_deliveries AS d (message_id, organization_id, claimed_at, attempts)
 		SELECT id, organization_id, now(), 1 FROM m
 		ON CONFLICT (message_id) DO UPDATE SET claimed_at = now(), attempts = d.attempts + 1, updated_at = now()
-		WHERE d.claimed_at IS NULL OR d.claimed_at < now() - make_interval(secs => ?)
-		RETURNING d.attempts`, msg.OrganizationID, msg.ID, s.claimTTL.Seconds()).Scan(ctx, &attempts)
-	if err != nil {
-		return false, fmt.Errorf("deliver: claim message: %w", err)
-	}
-	if len(attempts) == 1 {
-		if attempts[0] > 1 {
-			s.log.InfoContext(ctx, "delivery claimed", slog.String("message_id", msg.ID.String()), slog.Int("attempts", attempts[0]))
+		WHERE d.claimed_at IS NULL OR d.claimed_at < now() - make_interval(secs => $3)
+		RETURNING d.attempts`, msg.OrganizationID, msg.ID, s.claimTTL.Seconds()).Scan(&attempts)
+	switch {
+	case err == nil:
+		if attempts > 1 {
+			s.log.InfoContext(ctx, "delivery claimed", slog.String("message_id", msg.ID.String()), slog.Int("attempts", attempts))
 		}
 		return true, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, fmt.Errorf("deliver: claim message: %w", err)
 	}
 	var status conversation.DeliveryStatus
 	var claimedAt time.Time
@@ -318,14 +342,15 @@ type target struct {
 // must not be sent.
 func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*delivery, *failure, error) {
 	row := new(target)
-	err := s.db.NewSelect().Model(row).ColumnExpr("conversation.*, ca.kind").
-		ColumnExpr("ci.id AS ident_id, ci.external_id AS ident_external_id").
-		ColumnExpr("ci.unreachable_at AS ident_unreachable_at, ci.unreachable_reason AS ident_unreachable_reason, now() AS db_now").
-		Join("JOIN channel_accounts AS ca ON ca.id = conversation.channel_account_id").
-		Join(`LEFT JOIN LATERAL (SELECT id, external_id, unreachable_at, unreachable_reason FROM contact_identities
+	err := s.queryRow(ctx, row, `SELECT conversation.*, ca.kind,
+			ci.id AS ident_id, ci.external_id AS ident_external_id,
+			ci.unreachable_at AS ident_unreachable_at, ci.unreachable_reason AS ident_unreachable_reason, now() AS db_now
+		FROM conversations AS conversation
+		JOIN channel_accounts AS ca ON ca.id = conversation.channel_account_id
+		LEFT JOIN LATERAL (SELECT id, external_id, unreachable_at, unreachable_reason FROM contact_identities
 			WHERE channel_account_id = conversation.channel_account_id AND contact_id = conversation.contact_id
-			ORDER BY created_at DESC LIMIT 1) AS ci ON true`).
-		Where("conversation.id = ?", msg.ConversationID).Scan(ctx)
+			ORDER BY created_at DESC LIMIT 1) AS ci ON true
+		WHERE conversation.id = $1`, msg.ConversationID)
 	d := &delivery{msg: msg, conv: &row.Conversation}
 	if err != nil {
 		return d, nil, fmt.Errorf("deliver: load conversation: %w", err)

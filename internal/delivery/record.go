@@ -75,19 +75,21 @@ func (s *Service) succeed(ctx context.Context, d *delivery, sent wire.Sent) erro
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	_, err := s.db.NewRaw(`WITH m AS (
-			UPDATE messages SET delivery_status = ?, external_id = coalesce(?, external_id)
-			WHERE id = ? AND delivery_status = ?
+	// $n parameters, so the statement is prepared once per connection
+	// (database.Open) rather than planned for every reply.
+	_, err := s.db.DB.ExecContext(ctx, `WITH m AS (
+			UPDATE messages SET delivery_status = $1, external_id = coalesce($2, external_id)
+			WHERE id = $3 AND delivery_status = $4
 			RETURNING id, organization_id, conversation_id
 		), d AS (
-			UPDATE message_deliveries SET claimed_at = NULL, platform_ids = ?, error_reason = NULL, error_code = NULL,
+			UPDATE message_deliveries SET claimed_at = NULL, platform_ids = $5, error_reason = NULL, error_code = NULL,
 			  error_message = NULL, updated_at = now()
 			WHERE message_id IN (SELECT id FROM m)
 		)
 		INSERT INTO events (organization_id, conversation_id, message_id, type, private, payload)
-		SELECT organization_id, conversation_id, id, ?, true, ?::jsonb FROM m`,
-		conversation.DeliverySent, first, d.msg.ID, conversation.DeliveryPending, pgdialect.Array(ids),
-		eventlog.MessageDeliveryUpdated, string(eventlog.Payload(payload))).Exec(ctx)
+		SELECT organization_id, conversation_id, id, $6, true, $7::jsonb FROM m`,
+		string(conversation.DeliverySent), first, d.msg.ID, string(conversation.DeliveryPending), ids,
+		string(eventlog.MessageDeliveryUpdated), string(eventlog.Payload(payload)))
 	if err != nil {
 		return fmt.Errorf("deliver: record sent: %w", err)
 	}
