@@ -19,6 +19,7 @@ import (
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/database"
 	"frontdesk/internal/eventlog"
 	"frontdesk/jobs"
 )
@@ -568,11 +569,10 @@ func (s *Service) EscalateIfUnanswered(ctx context.Context, args jobs.HandoffSLA
 
 func lockConversation(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID) (*Conversation, error) {
 	c := new(Conversation)
-	err := tx.NewSelect().Model(c).
-		ColumnExpr("conversation.*").ColumnExpr("ca.kind").
-		Join("JOIN channel_accounts AS ca ON ca.id = conversation.channel_account_id").
-		Where("conversation.organization_id = ? AND conversation.id = ?", orgID, id).
-		For("NO KEY UPDATE OF conversation").Scan(ctx)
+	err := database.ScanOne(ctx, tx, c, `SELECT conversation.*, ca.kind FROM conversations AS conversation
+		JOIN channel_accounts AS ca ON ca.id = conversation.channel_account_id
+		WHERE conversation.organization_id = $1 AND conversation.id = $2
+		FOR NO KEY UPDATE OF conversation`, orgID, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperror.NotFoundf("conversation not found")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/channel"
+	"frontdesk/internal/database"
 	"frontdesk/internal/eventlog"
 	"frontdesk/jobs"
 )
@@ -37,11 +38,11 @@ var ErrEarlierPending = errors.New("an earlier message of the conversation is st
 // again, and a concurrent claim waits on the row and then finds it taken.
 func ClaimMessage(ctx context.Context, tx bun.Tx, orgID, id uuid.UUID, at time.Time) (*Message, error) {
 	m := new(Message)
-	err := tx.NewRaw(`UPDATE messages AS m SET processed_at = ?
-		WHERE m.organization_id = ? AND m.id = ? AND m.direction = 'IN' AND m.processed_at IS NULL
+	err := database.ScanOne(ctx, tx, m, `UPDATE messages AS m SET processed_at = $1
+		WHERE m.organization_id = $2 AND m.id = $3 AND m.direction = 'IN' AND m.processed_at IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id AND e.direction = 'IN'
 		      AND e.processed_at IS NULL AND e.id < m.id AND e.created_at > now() - interval '1 minute')
-		RETURNING m.*`, at, orgID, id).Scan(ctx, m)
+		RETURNING m.*`, at, orgID, id)
 	if err == nil {
 		return m, nil
 	}

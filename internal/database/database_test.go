@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -109,4 +110,33 @@ func TestStatementsWithArgumentsArePrepared(t *testing.T) {
 	require.Equal(t, 1, prepared(`SELECT $1::int - 1`))
 	require.Equal(t, 1, prepared(`SELECT $1::int * 2`))
 	require.Zero(t, prepared(`SELECT 41 + 1`))
+}
+
+// ScanOne reads one row into a bun model with its arguments as parameters,
+// on the pool or in a transaction, and says sql.ErrNoRows for none.
+func TestScanOne(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db, err := database.Open(ctx, dbtest.BaseURL(), 2)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	type row struct {
+		Name  string `bun:"datname"`
+		Limit int    `bun:"datconnlimit"`
+	}
+	const q = `SELECT datname, datconnlimit FROM pg_database WHERE datname = $1`
+	var r row
+	require.NoError(t, database.ScanOne(ctx, db.Bun, &r, q, "postgres"))
+	require.Equal(t, "postgres", r.Name)
+	require.ErrorIs(t, database.ScanOne(ctx, db.Bun, &r, q, "no such database"), sql.ErrNoRows)
+
+	tx, err := db.Bun.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer tx.Rollback() //nolint:errcheck
+	r = row{}
+	require.NoError(t, database.ScanOne(ctx, tx, &r, q, "template1"))
+	require.Equal(t, "template1", r.Name)
+	var prepared int
+	require.NoError(t, tx.QueryRowContext(ctx, `SELECT count(*) FROM pg_prepared_statements WHERE statement = '`+q+`'`).Scan(&prepared))
+	require.Equal(t, 1, prepared, "prepared on the transaction's connection")
 }

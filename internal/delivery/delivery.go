@@ -18,6 +18,7 @@ import (
 	"frontdesk/internal/channel/telegram"
 	"frontdesk/internal/channel/wire"
 	"frontdesk/internal/conversation"
+	"frontdesk/internal/database"
 	"frontdesk/jobs"
 )
 
@@ -204,7 +205,7 @@ type pendingMessage struct {
 // they run. Ids are UUIDv7, so they order messages as they were stored.
 func (s *Service) load(ctx context.Context, args jobs.DeliverMessageArgs) (*conversation.Message, time.Duration, error) {
 	row := new(pendingMessage)
-	err := s.queryRow(ctx, row, `SELECT message.*,
+	err := database.ScanOne(ctx, s.db, row, `SELECT message.*,
 			(SELECT d.claimed_at IS NULL AND d.error_reason IS NOT NULL FROM messages e
 			LEFT JOIN message_deliveries d ON d.message_id = e.id
 			WHERE e.conversation_id = message.conversation_id AND e.id < message.id AND e.direction = 'OUT' AND e.delivery_status = 'PENDING'
@@ -226,29 +227,6 @@ func (s *Service) load(ctx context.Context, args jobs.DeliverMessageArgs) (*conv
 	default:
 		return &row.Message, orderWait, nil
 	}
-}
-
-// queryRow runs query, whose arguments are $n parameters (not bun's
-// interpolated ones, so database.Open's pool prepares it once per
-// connection and reuses its plan: a send's statements run for every
-// reply), and scans its one row into the bun model dest; sql.ErrNoRows
-// when there is none.
-func (s *Service) queryRow(ctx context.Context, dest any, query string, args ...any) error {
-	rows, err := s.db.DB.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := s.db.ScanRow(ctx, rows, dest); err != nil {
-		return err
-	}
-	return rows.Close()
 }
 
 // claim takes the message for this run, in one statement that commits on
@@ -342,7 +320,7 @@ type target struct {
 // must not be sent.
 func (s *Service) prepare(ctx context.Context, msg *conversation.Message) (*delivery, *failure, error) {
 	row := new(target)
-	err := s.queryRow(ctx, row, `SELECT conversation.*, ca.kind,
+	err := database.ScanOne(ctx, s.db, row, `SELECT conversation.*, ca.kind,
 			ci.id AS ident_id, ci.external_id AS ident_external_id,
 			ci.unreachable_at AS ident_unreachable_at, ci.unreachable_reason AS ident_unreachable_reason, now() AS db_now
 		FROM conversations AS conversation

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"frontdesk/internal/database"
 	"frontdesk/internal/eventlog"
 	"frontdesk/internal/organization"
 )
@@ -51,7 +52,7 @@ type Run struct {
 // activeRun returns the conversation's unfinished run, or nil.
 func activeRun(ctx context.Context, tx bun.Tx, conversationID uuid.UUID) (*Run, error) {
 	r := new(Run)
-	err := tx.NewSelect().Model(r).Where("conversation_id = ? AND outcome IS NULL", conversationID).For("UPDATE").Scan(ctx)
+	err := database.ScanOne(ctx, tx, r, `SELECT * FROM scenario_runs WHERE conversation_id = $1 AND outcome IS NULL FOR UPDATE`, conversationID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
