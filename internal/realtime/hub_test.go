@@ -3,6 +3,7 @@ package realtime_test
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -147,7 +148,7 @@ func TestConcurrentWritersRandomized(t *testing.T) {
 	require.Len(t, written, total)
 
 	for name, ch := range map[string]<-chan *eventlog.Event{"from start": fromStart, "live": live, "joined": joined} {
-		got := receive(t, ch, total)
+		got := receiveOrExplain(t, name, ch, total, written)
 		requireOrdered(t, got)
 		for _, e := range got {
 			require.True(t, written[e.ID], "%s: unknown event %d", name, e.ID)
@@ -600,4 +601,38 @@ func TestReadsCoalesce(t *testing.T) {
 	limit := int64(time.Since(start)/(100*time.Millisecond)) + 2
 	require.LessOrEqual(t, reads, limit, "reads for 50 commits")
 	require.Less(t, reads, int64(50))
+}
+
+// receiveOrExplain is receive for TestConcurrentWritersRandomized: on a
+// timeout it names the subscriber and the events it never got, with their
+// positions, to find the rare run where one falls short.
+func receiveOrExplain(t *testing.T, name string, ch <-chan *eventlog.Event, n int, written map[int64]bool) []*eventlog.Event {
+	t.Helper()
+	got := make([]*eventlog.Event, 0, n)
+	timeout := time.After(waitTimeout)
+	for len(got) < n {
+		select {
+		case e, ok := <-ch:
+			require.True(t, ok, "%s: channel closed after %d of %d events", name, len(got), n)
+			got = append(got, e)
+		case <-timeout:
+			seen := make(map[int64]bool, len(got))
+			for _, e := range got {
+				seen[e.ID] = true
+			}
+			var missing []int64
+			for id := range written {
+				if !seen[id] {
+					missing = append(missing, id)
+				}
+			}
+			slices.Sort(missing)
+			last := "none"
+			if len(got) > 0 {
+				last = got[len(got)-1].Cursor()
+			}
+			require.FailNow(t, "timed out", "%s received %d of %d events; last %s; missing ids %v", name, len(got), n, last, missing)
+		}
+	}
+	return got
 }
