@@ -73,7 +73,7 @@ func TestReadUsesIndexes(t *testing.T) {
 				// The dispatcher's read, with the parameters pgx binds.
 				rows, err = db.SQL.QueryContext(ctx, "EXPLAIN "+followSQL, strconv.FormatUint(after.TxID, 10), after.ID, pageSize)
 			} else {
-				query, args := readQuery(*tc.f, after, pageSize)
+				query, args := readQuery(*tc.f, after, nil, pageSize)
 				rows, err = db.Bun.QueryContext(ctx, "EXPLAIN "+query, args...)
 			}
 			require.NoError(t, err)

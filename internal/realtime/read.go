@@ -70,13 +70,33 @@ func (f Filter) Match(e *eventlog.Event) bool {
 // events_conversation_idx, the others by events_org_idx. StaffConversation
 // is filled in from the conversation (a primary-key lookup per event).
 func ReadAfter(ctx context.Context, db bun.IDB, f Filter, after eventlog.Position, limit int) ([]*eventlog.Event, error) {
+	return readEvents(ctx, db, f, after, nil, limit)
+}
+
+// readThrough returns up to limit events that match f, after the position
+// after and at or before through, in log order. It has no horizon: through
+// is a position the dispatcher has published, so every transaction at or
+// below it has ended and the events up to it are final. A short page means
+// nothing more up to through.
+//
+// Why not ReadAfter: its horizon comes from the snapshot and the backends'
+// status read a moment apart, so it can come out lower on a later read
+// than on an earlier one (a transaction of another database that ended in
+// between is taken for one of this database's). A catching-up subscriber
+// that took such a short page for "caught up" skipped events the
+// dispatcher had already published.
+func readThrough(ctx context.Context, db bun.IDB, f Filter, after, through eventlog.Position, limit int) ([]*eventlog.Event, error) {
+	return readEvents(ctx, db, f, after, &through, limit)
+}
+
+func readEvents(ctx context.Context, db bun.IDB, f Filter, after eventlog.Position, through *eventlog.Position, limit int) ([]*eventlog.Event, error) {
 	if f.OrgID == uuid.Nil {
 		return nil, ErrNoOrganization
 	}
 	if limit <= 0 {
 		return nil, fmt.Errorf("read events: limit %d is not positive", limit)
 	}
-	query, args := readQuery(f, after, limit)
+	query, args := readQuery(f, after, through, limit)
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
@@ -99,17 +119,22 @@ func ReadAfter(ctx context.Context, db bun.IDB, f Filter, after eventlog.Positio
 // readQuery builds the read's SQL. Arguments use bun's ? placeholders (bun
 // interpolates them); positions and ids travel as text and are cast, which
 // keeps uint64 transaction ids away from database/sql's int64 limits.
-func readQuery(f Filter, after eventlog.Position, limit int) (string, []any) {
+func readQuery(f Filter, after eventlog.Position, through *eventlog.Position, limit int) (string, []any) {
 	var b strings.Builder
-	args := make([]any, 0, 5)
+	args := make([]any, 0, 7)
 	b.WriteString(`SELECT e.id, e.txid::text::bigint, e.organization_id, e.conversation_id,
 	e.message_id, e.actor_user_id, e.type, e.private, e.payload, e.occurred_at,
 	c.staff_user_id IS NOT NULL
 FROM events e
 LEFT JOIN conversations c ON c.id = e.conversation_id
-WHERE (e.txid, e.id) > (?::xid8, ?::bigint)
-  AND e.txid < (SELECT event_horizon())`)
+WHERE (e.txid, e.id) > (?::xid8, ?::bigint)`)
 	args = append(args, strconv.FormatUint(after.TxID, 10), strconv.FormatInt(after.ID, 10))
+	if through != nil {
+		b.WriteString("\n  AND (e.txid, e.id) <= (?::xid8, ?::bigint)")
+		args = append(args, strconv.FormatUint(through.TxID, 10), strconv.FormatInt(through.ID, 10))
+	} else {
+		b.WriteString("\n  AND e.txid < (SELECT event_horizon())")
+	}
 	if f.ConversationID != nil {
 		b.WriteString("\n  AND e.conversation_id = ?::uuid")
 		args = append(args, f.ConversationID.String())

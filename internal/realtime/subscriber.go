@@ -47,7 +47,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter, after *eventlog.Position)
 	if after != nil {
 		start, catchUp = *after, true
 	}
-	go s.run(ctx, start, catchUp)
+	go s.run(ctx, start, catchUp, tail)
 	return s.out, nil
 }
 
@@ -101,20 +101,28 @@ func (s *subscriber) take(spare []*eventlog.Event) ([]*eventlog.Event, bool) {
 	return batch, s.lagging
 }
 
-// rearm makes the dispatcher offer events again. Called before a catch-up
-// read starts: every event the dispatcher skipped was read by it before
-// now, so lies below the horizon of any read that starts later.
-func (s *subscriber) rearm() {
+// rearm makes the dispatcher offer events again, and returns the hub's
+// tail at that moment: every event the dispatcher skipped is at or before
+// it (a catch-up reads through it), every later one is offered. The hub's
+// lock is taken first, as the dispatcher does, so no batch is published in
+// between.
+func (s *subscriber) rearm() eventlog.Position {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.buf)
 	s.buf = s.buf[:0]
 	s.lagging = false
+	return s.hub.tail
 }
 
 // run delivers events until ctx ends. last is the position of the last
 // event delivered (or the starting point); nothing at or before it is sent.
-func (s *subscriber) run(ctx context.Context, last eventlog.Position, catchUp bool) {
+// With catchUp, the events after last through target (the hub's tail when
+// s was registered) are read from the database first; the later ones are
+// in the buffer.
+func (s *subscriber) run(ctx context.Context, last eventlog.Position, catchUp bool, target eventlog.Position) {
 	defer s.hub.wg.Done()
 	defer close(s.out)
 	defer s.hub.unregister(s)
@@ -122,7 +130,7 @@ func (s *subscriber) run(ctx context.Context, last eventlog.Position, catchUp bo
 	var spare []*eventlog.Event
 	for {
 		if catchUp {
-			if !s.catchUp(ctx, &last) {
+			if !s.catchUp(ctx, &last, target) {
 				return
 			}
 			catchUp = false
@@ -147,19 +155,20 @@ func (s *subscriber) run(ctx context.Context, last eventlog.Position, catchUp bo
 		}
 		clear(batch)
 		if lagging {
-			s.rearm()
+			target = s.rearm()
 			catchUp = true
 		}
 	}
 }
 
-// catchUp reads matching events after last from the database, a page at a
-// time, until a page comes back short: then it has passed every event the
-// dispatcher published before the last read began.
-func (s *subscriber) catchUp(ctx context.Context, last *eventlog.Position) bool {
+// catchUp reads matching events after last through target from the
+// database, a page at a time, until a page comes back short: every event
+// the dispatcher published up to target has then been sent, and the
+// later ones are in the buffer.
+func (s *subscriber) catchUp(ctx context.Context, last *eventlog.Position, target eventlog.Position) bool {
 	backoff := errorMinDelay
-	for {
-		page, err := ReadAfter(ctx, s.hub.db.Bun, s.filter, *last, pageSize)
+	for last.Less(target) {
+		page, err := readThrough(ctx, s.hub.db.Bun, s.filter, *last, target, pageSize)
 		if err != nil {
 			if ctx.Err() != nil {
 				return false
@@ -184,6 +193,7 @@ func (s *subscriber) catchUp(ctx context.Context, last *eventlog.Position) bool 
 			return true
 		}
 	}
+	return true
 }
 
 // send delivers e unless it is not after last, and advances last.
