@@ -107,17 +107,25 @@ func seededURL(t *testing.T) string {
 	return url
 }
 
+// ingestServer starts the ingest benchmark's server on a seeded database,
+// with a minute for the test.
+func ingestServer(t *testing.T) (context.Context, *server) {
+	t.Helper()
+	url := seededURL(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	t.Cleanup(cancel)
+	s, err := startIngestServer(ctx, url, logger(io.Discard, 0), "available")
+	require.NoError(t, err)
+	t.Cleanup(s.Stop)
+	return ctx, s
+}
+
 // TestIngestRuns runs the ingest benchmark briefly: signed webhooks are
 // accepted closed-loop and open-loop with nothing processing them, and
 // pgbench (when installed) runs the generated script on the same schema.
 func TestIngestRuns(t *testing.T) {
 	t.Parallel()
-	url := seededURL(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	s, err := startIngestServer(ctx, url, logger(io.Discard, 0), "available")
-	require.NoError(t, err)
-	t.Cleanup(s.Stop)
+	ctx, s := ingestServer(t)
 	pgbench, err := findPgbench("")
 	if err != nil {
 		t.Logf("no pgbench, the comparison is skipped: %v", err)
@@ -182,12 +190,7 @@ func TestE2ERuns(t *testing.T) {
 // statements are not bun's and are not compared.
 func TestIngestScriptMatchesApp(t *testing.T) {
 	t.Parallel()
-	url := seededURL(t)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	s, err := startIngestServer(ctx, url, logger(io.Discard, 0), "available")
-	require.NoError(t, err)
-	t.Cleanup(s.Stop)
+	ctx, s := ingestServer(t)
 	accountID, webhookURL, err := connectWhatsApp(ctx, s)
 	require.NoError(t, err)
 	var orgID string

@@ -80,9 +80,7 @@ func TestTemplateClone(t *testing.T) {
 func TestStatementsWithArgumentsArePrepared(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db, err := database.Open(ctx, dbtest.BaseURL(), 2)
-	require.NoError(t, err)
-	t.Cleanup(db.Close)
+	db := dbtest.New(t)
 	conn, err := db.SQL.Conn(ctx)
 	require.NoError(t, err)
 	defer conn.Close()
@@ -117,9 +115,7 @@ func TestStatementsWithArgumentsArePrepared(t *testing.T) {
 func TestScanOne(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db, err := database.Open(ctx, dbtest.BaseURL(), 2)
-	require.NoError(t, err)
-	t.Cleanup(db.Close)
+	db := dbtest.New(t)
 	type row struct {
 		Name  string `bun:"datname"`
 		Limit int    `bun:"datconnlimit"`

@@ -215,7 +215,6 @@ func uuidFor(n int) uuid.UUID { return uuid.NewSHA1(uuid.NameSpaceOID, []byte{by
 type gate struct {
 	release       chan struct{}
 	running, most atomic.Int64
-	done          atomic.Int64
 }
 
 func (g *gate) Process(ctx context.Context, _ jobs.ProcessMessageArgs) error {
@@ -232,7 +231,6 @@ func (g *gate) Process(ctx context.Context, _ jobs.ProcessMessageArgs) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	g.done.Add(1)
 	return nil
 }
 

@@ -145,18 +145,29 @@ func pos(e *eventlog.Event) eventlog.Position {
 // receive reads n events from ch, failing after waitTimeout.
 func receive(t *testing.T, ch <-chan *eventlog.Event, n int) []*eventlog.Event {
 	t.Helper()
-	got := make([]*eventlog.Event, 0, n)
+	got, ok := collect(t, ch, n)
+	if !ok {
+		require.FailNow(t, "timed out", "received %d of %d events", len(got), n)
+	}
+	return got
+}
+
+// collect reads up to n events from ch within waitTimeout, failing if ch
+// closes first; ok is false when time ran out.
+func collect(t *testing.T, ch <-chan *eventlog.Event, n int) (got []*eventlog.Event, ok bool) {
+	t.Helper()
+	got = make([]*eventlog.Event, 0, n)
 	timeout := time.After(waitTimeout)
 	for len(got) < n {
 		select {
-		case e, ok := <-ch:
-			require.True(t, ok, "channel closed after %d of %d events", len(got), n)
+		case e, open := <-ch:
+			require.True(t, open, "channel closed after %d of %d events", len(got), n)
 			got = append(got, e)
 		case <-timeout:
-			require.FailNow(t, "timed out", "received %d of %d events", len(got), n)
+			return got, false
 		}
 	}
-	return got
+	return got, true
 }
 
 // expectNothing fails if ch yields an event within d.

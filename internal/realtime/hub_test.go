@@ -608,31 +608,25 @@ func TestReadsCoalesce(t *testing.T) {
 // positions, to find the rare run where one falls short.
 func receiveOrExplain(t *testing.T, name string, ch <-chan *eventlog.Event, n int, written map[int64]bool) []*eventlog.Event {
 	t.Helper()
-	got := make([]*eventlog.Event, 0, n)
-	timeout := time.After(waitTimeout)
-	for len(got) < n {
-		select {
-		case e, ok := <-ch:
-			require.True(t, ok, "%s: channel closed after %d of %d events", name, len(got), n)
-			got = append(got, e)
-		case <-timeout:
-			seen := make(map[int64]bool, len(got))
-			for _, e := range got {
-				seen[e.ID] = true
-			}
-			var missing []int64
-			for id := range written {
-				if !seen[id] {
-					missing = append(missing, id)
-				}
-			}
-			slices.Sort(missing)
-			last := "none"
-			if len(got) > 0 {
-				last = got[len(got)-1].Cursor()
-			}
-			require.FailNow(t, "timed out", "%s received %d of %d events; last %s; missing ids %v", name, len(got), n, last, missing)
+	got, ok := collect(t, ch, n)
+	if ok {
+		return got
+	}
+	seen := make(map[int64]bool, len(got))
+	for _, e := range got {
+		seen[e.ID] = true
+	}
+	var missing []int64
+	for id := range written {
+		if !seen[id] {
+			missing = append(missing, id)
 		}
 	}
-	return got
+	slices.Sort(missing)
+	last := "none"
+	if len(got) > 0 {
+		last = got[len(got)-1].Cursor()
+	}
+	require.FailNow(t, "timed out", "%s received %d of %d events; last %s; missing ids %v", name, len(got), n, last, missing)
+	return nil
 }
