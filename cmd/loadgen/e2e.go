@@ -35,7 +35,12 @@ type e2eOptions struct {
 	MaxInFlight int
 	Warmup      int
 	CPUProfile  string
-	Log         io.Writer
+	// Pgbench is pgbench's path for the floor phase ("" looks for it,
+	// "none" skips it); FloorClients and FloorDuration configure it.
+	Pgbench       string
+	FloorClients  int
+	FloorDuration time.Duration
+	Log           io.Writer
 	// noVacuum skips the vacuum before measuring (tests: a fresh database).
 	noVacuum bool
 }
@@ -47,6 +52,9 @@ func (o *e2eOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxInFlight, "max-in-flight", 2000, "webhooks outstanding at once; beyond it a webhook counts as an error")
 	fs.IntVar(&o.Warmup, "warmup", 50, "customers answered before measuring (checks the path end to end)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured run (client, server and fake Graph API) to this file")
+	fs.StringVar(&o.Pgbench, "pgbench", "", `pgbench binary for the floor phase (empty: PATH, then /usr/lib/postgresql/*/bin); "none" skips it`)
+	fs.IntVar(&o.FloorClients, "floor-clients", 8, "pgbench clients (-c) of the floor phase")
+	fs.DurationVar(&o.FloorDuration, "floor-duration", 20*time.Second, "length of the floor phase: pgbench running one customer's SQL, with the app stopped")
 }
 
 func cmdE2E(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,6 +68,10 @@ func cmdE2E(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Duration+o.Drain+5*time.Minute)
 	defer cancel()
+	pgbench, err := findPgbench(o.Pgbench)
+	if err != nil {
+		return err
+	}
 	if err := d.prepare(ctx, stderr); err != nil {
 		return err
 	}
@@ -75,6 +87,17 @@ func cmdE2E(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	r, err := runE2E(ctx, s, graph, o)
 	if err != nil {
 		return err
+	}
+	if pgbench != "" {
+		// The floor runs on the same database with the app stopped, so
+		// that pgbench has the machine to itself.
+		s.Stop()
+		fmt.Fprintf(stderr, "e2e: floor: pgbench -c %d for %s\n", o.FloorClients, o.FloorDuration)
+		f, err := runFloor(ctx, pgbench, d.DatabaseURL, o.FloorClients, o.FloorDuration)
+		if err != nil {
+			return err
+		}
+		f.report(r)
 	}
 	r.print(stdout)
 	return nil
@@ -275,7 +298,7 @@ func runE2E(ctx context.Context, s *server, graph *fakeGraph, o e2eOptions) (*re
 		if _, err := s.App.DB.Pool.Exec(ctx, `DELETE FROM river_job WHERE state IN ('completed', 'cancelled', 'discarded') AND finalized_at < now() - interval '1 minute'`); err != nil {
 			return nil, fmt.Errorf("e2e: drop finished jobs: %w", err)
 		}
-		if _, err := s.App.DB.Pool.Exec(ctx, `VACUUM (ANALYZE) channel_accounts, contacts, contact_identities, conversations, messages, message_deliveries, events, scenario_runs, leads, river_job`); err != nil {
+		if _, err := s.App.DB.Pool.Exec(ctx, `VACUUM (ANALYZE) `+e2eTables); err != nil {
 			return nil, fmt.Errorf("e2e: vacuum before measuring: %w", err)
 		}
 	}
@@ -513,6 +536,10 @@ func runE2E(ctx context.Context, s *server, graph *fakeGraph, o e2eOptions) (*re
 	r.check(">= 300 messages/s end to end", o.Rate >= 300 && len(ok) == n && !st.grew && missing == 0)
 	return r, nil
 }
+
+// e2eTables are the tables a customer's path writes, vacuumed before
+// measuring.
+const e2eTables = "channel_accounts, contacts, contact_identities, conversations, messages, message_deliveries, events, scenario_runs, leads, river_job"
 
 // dropE2EJobs deletes the jobs waiting in the e2e database (scenario
 // timers, hand-off checks, retried deliveries): each run's customers are

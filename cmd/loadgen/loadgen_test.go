@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/config"
@@ -182,6 +183,51 @@ func TestE2ERuns(t *testing.T) {
 	require.EqualValues(t, 0, r.get("graph_rejected"), "last: %v", r.get("last_graph_reject"))
 	require.GreaterOrEqual(t, r.get("replies_total"), 20)
 	require.Contains(t, r.get("sample_turn"), "30", "a price question is answered with the price list")
+
+	// The floor phase: pgbench's customers must leave the rows the app's
+	// left, or its throughput is not the app's floor.
+	pgbench, err := findPgbench("")
+	if err != nil {
+		t.Logf("no pgbench, the floor is not checked: %v", err)
+		return
+	}
+	s.Stop()
+	f, err := runFloor(ctx, pgbench, url, 1, time.Second)
+	require.NoError(t, err)
+	require.Positive(t, f.pgbench.TPS)
+	require.Zero(t, f.pgbench.Failed)
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer conn.Close(context.WithoutCancel(ctx))
+	var appConv, floorConv string
+	require.NoError(t, conn.QueryRow(ctx, `SELECT conversation_id::text FROM messages WHERE direction = 'OUT' AND external_id NOT LIKE $1 || '%' ORDER BY id DESC LIMIT 1`, floorWAMIDPrefix).Scan(&appConv))
+	require.NoError(t, conn.QueryRow(ctx, `SELECT conversation_id::text FROM messages WHERE direction = 'OUT' AND external_id LIKE $1 || '%' ORDER BY id DESC LIMIT 1`, floorWAMIDPrefix).Scan(&floorConv))
+	app := customerRows(t, conn, appConv)
+	require.Contains(t, app, "messages OUT/BOT/SENT 2", "the app's customer was answered with two replies")
+	require.Equal(t, app, customerRows(t, conn, floorConv), "one floor script run must write what one answered customer writes")
+	var waiting int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('scheduled', 'retryable', 'available')`).Scan(&waiting))
+	require.Zero(t, waiting, "no job of the floor's is left to fire")
+}
+
+// customerRows summarises what one customer's conversation holds: rows
+// counted by table and by the columns a customer's path sets.
+func customerRows(t *testing.T, conn *pgx.Conn, conversationID string) []string {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), `
+		SELECT 'messages ' || direction || '/' || author || '/' || delivery_status || ' ' || count(*) FILTER (WHERE external_id IS NOT NULL AND (direction = 'OUT') = (processed_at IS NULL))
+			FROM messages WHERE conversation_id = $1 GROUP BY direction, author, delivery_status
+		UNION ALL SELECT 'events ' || type || '/' || private || ' ' || count(*) FROM events WHERE conversation_id = $1 GROUP BY type, private
+		UNION ALL SELECT 'lead ' || status || '/' || channel FROM leads WHERE conversation_id = $1
+		UNION ALL SELECT 'run ' || scenario || '/' || state || '/' || version || '/' || (outcome IS NULL) FROM scenario_runs WHERE conversation_id = $1
+		UNION ALL SELECT 'delivery ' || (d.claimed_at IS NULL) || '/' || d.attempts || '/' || cardinality(d.platform_ids) || '/' || (d.error_reason IS NULL)
+			FROM message_deliveries d JOIN messages m ON m.id = d.message_id WHERE m.conversation_id = $1
+		UNION ALL SELECT 'contact ' || count(*) FROM contact_identities ci JOIN conversations c ON c.contact_id = ci.contact_id WHERE c.id = $1
+		ORDER BY 1`, conversationID)
+	require.NoError(t, err)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return got
 }
 
 // TestIngestScriptMatchesApp keeps the pgbench script honest: the bun

@@ -71,7 +71,7 @@ var (
 func runPgbench(ctx context.Context, pgbench, dbURL, script, keep string, clients int, d time.Duration) (*pgbenchResult, error) {
 	path := keep
 	if path == "" {
-		f, err := os.CreateTemp("", "loadgen-ingest-*.sql")
+		f, err := os.CreateTemp("", "loadgen-pgbench-*.sql")
 		if err != nil {
 			return nil, err
 		}
@@ -142,6 +142,10 @@ type ingestScriptParams struct {
 	// NotifyShare of the transactions send River's insert notification.
 	Scheduled   bool
 	NotifyShare float64
+	// JobVars, when set, keeps the inserted job's row in pgbench variables
+	// of this prefix (its id in :<JobVars>id): the end-to-end floor script
+	// deletes the job later, as the eager run does.
+	JobVars string
 }
 
 // uuidV7SQL makes a UUIDv7 in SQL (PostgreSQL 15 has no uuidv7()): the
@@ -210,7 +214,11 @@ func ingestScript(p ingestScriptParams) string {
 	if p.Scheduled {
 		state, scheduledAt = "scheduled", `ARRAY[clock_timestamp() + interval '10 seconds']`
 	}
-	w(riverInsertSQL+";\n",
+	end := ";\n"
+	if p.JobVars != "" {
+		end = " \\gset " + p.JobVars + "\n"
+	}
+	w(riverInsertSQL+end,
 		fmt.Sprintf(`'{"{\"message_id\": \":m_id\", \"organization_id\": \"%s\"}"}'::jsonb[]`, org),
 		scheduledAt, state)
 	if !p.Scheduled && p.NotifyShare > 0 {
