@@ -136,7 +136,7 @@ func runFloor(ctx context.Context, pgbench, dbURL string, clients int, d time.Du
 		return nil, fmt.Errorf("floor: vacuum: %w", err)
 	}
 	script := floorScript(floorScriptParams{OrgID: orgID, AccountID: accountID})
-	pb, err := runPgbench(ctx, pgbench, dbURL, script, "", clients, d)
+	pb, err := runPgbench(ctx, pgbench, dbURL, script, "", pgbenchRun{Clients: clients, Duration: d})
 	// A run cut short leaves its customer's jobs scheduled: nothing of
 	// the floor's may fire in a later run.
 	if _, derr := conn.Exec(context.WithoutCancel(ctx), `DELETE FROM river_job WHERE state IN ('scheduled', 'retryable', 'available')`); derr != nil && err == nil {

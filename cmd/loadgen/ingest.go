@@ -71,7 +71,7 @@ func (o *ingestOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.MaxInFlight, "max-in-flight", 1000, "open-loop requests outstanding at once; beyond it a request counts as an error")
 	fs.StringVar(&o.Pgbench, "pgbench", "", `pgbench binary (empty: PATH, then /usr/lib/postgresql/*/bin); "none" skips the comparison`)
 	fs.StringVar(&o.PgbenchScript, "pgbench-script", "", "keep the generated pgbench script in this file (default: a temporary file, removed)")
-	fs.StringVar(&o.Jobs, "jobs", "available", "how the job is inserted: available (eager processing off, River's path: insert notification) or scheduled (as eager processing inserts it: fallback ahead, no notification; the eager run is not started)")
+	fs.StringVar(&o.Jobs, "jobs", "scheduled", "how the job is inserted: scheduled (as the app does by default, with eager processing on: fallback ahead, no notification; the eager run is not started) or available (eager processing off, River's path: insert notification)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the saturation phase (client and in-process server) to this file")
 }
 
@@ -102,6 +102,13 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	r.print(stdout)
 	return nil
 }
+
+// openWarmup is the first stretch of each open-loop run, the app's and
+// pgbench's, left out of its latencies. Both follow a checkpoint (settle),
+// after which the first write to every page logs the whole page, and
+// pgbench connects its clients as its run starts, where a new backend's
+// first statements load its caches.
+const openWarmup = time.Second
 
 // startIngestServer runs the app with its processing off: eager runs
 // disabled and River's workers stopped, so a webhook's cost is its
@@ -259,7 +266,7 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 	r.add("concurrency", o.Concurrency, "(closed loop in flight; pgbench -c)")
 	r.add("phase_duration_s", o.Duration.Seconds(), "s")
 	if o.Jobs == "" {
-		o.Jobs = "available"
+		o.Jobs = "scheduled"
 	}
 	r.add("jobs", o.Jobs, "(how process_message jobs are inserted; nothing works them)")
 	r.add("repeat_share", o.RepeatShare, fmt.Sprintf("(of messages from %d returning customers; the rest new contacts)", o.RepeatSenders))
@@ -316,12 +323,13 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 
 	// b. pgbench: one transaction of the same statements.
 	var tps float64
+	var script string
 	if pgbench != "" {
 		if err := settle(ctx, s, o); err != nil {
 			return nil, err
 		}
 		share := notifyShare(s.App.Config.JobFetchCooldown, satRate)
-		script := ingestScript(ingestScriptParams{OrgID: orgID, AccountID: accountID, RepeatShare: o.RepeatShare,
+		script = ingestScript(ingestScriptParams{OrgID: orgID, AccountID: accountID, RepeatShare: o.RepeatShare,
 			RepeatSenders: o.RepeatSenders, Scheduled: o.Jobs == "scheduled",
 			NotifyShare: share})
 		if o.Jobs == "available" {
@@ -329,7 +337,7 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 		}
 		logf("pgbench: -c %d for %s", o.Concurrency, o.Duration)
 		waits := startWaitSampler(ctx, s.App.Config.DatabaseURL)
-		pb, err := runPgbench(ctx, pgbench, s.App.Config.DatabaseURL, script, o.PgbenchScript, o.Concurrency, o.Duration)
+		pb, err := runPgbench(ctx, pgbench, s.App.Config.DatabaseURL, script, o.PgbenchScript, pgbenchRun{Clients: o.Concurrency, Duration: o.Duration})
 		pbWaits := waits.stop()
 		if err != nil {
 			return nil, err
@@ -361,6 +369,9 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 		return nil, err
 	}
 	logf("open loop: %.1f/s for %s", rate, o.Duration)
+	openLoop(ctx, rate, openWarmup, max(1, o.MaxInFlight), func(ctx context.Context, _ int) error {
+		return wh.post(ctx, client, senders.next("P"))
+	})
 	openWaits := startWaitSampler(ctx, s.App.Config.DatabaseURL)
 	samples, start := openLoop(ctx, rate, o.Duration, max(1, o.MaxInFlight), func(ctx context.Context, _ int) error {
 		return wh.post(ctx, client, senders.next("O"))
@@ -392,6 +403,23 @@ func runIngest(ctx context.Context, s *server, o ingestOptions) (*result, error)
 	r.add("open_db_waits", openWaitsSeen, "(share of busy backends' samples, by wait event)")
 	if lastOpenErr != nil {
 		r.add("open_last_error", lastOpenErr.Error(), "")
+	}
+
+	// d. pgbench open loop at the same rate: the same statements' p99
+	// with no app in between, this machine's own bound on the goal.
+	if pgbench != "" {
+		if err := settle(ctx, s, o); err != nil {
+			return nil, err
+		}
+		logf("pgbench open loop: %.1f/s for %s", rate, o.Duration)
+		pb, err := runPgbench(ctx, pgbench, s.App.Config.DatabaseURL, script, "",
+			pgbenchRun{Clients: o.Concurrency, Duration: o.Duration + openWarmup, Rate: rate, Skip: openWarmup})
+		if err != nil {
+			return nil, err
+		}
+		pl := summarize(pb.Latencies)
+		r.add("pgbench_open_achieved_rate", round(float64(pl.N)/o.Duration.Seconds(), 1), "tps (same statements, -R at the open-loop rate)")
+		r.addLatency("pgbench_open_", pl)
 	}
 	r.add("setup_s", round(setupTook.Seconds(), 2), "s (connect, warm-up)")
 

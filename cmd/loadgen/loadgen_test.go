@@ -155,10 +155,40 @@ func TestIngestRuns(t *testing.T) {
 			JOIN events e ON e.message_id = m.id AND e.type = 'MESSAGE_RECEIVED'
 			WHERE m.external_id LIKE 'wamid.HBgLcGdiZW5jaA%' AND c.channel_account_id IS NOT NULL`).Scan(&fromPgbench))
 		require.Positive(t, fromPgbench, "pgbench's transactions store messages as the webhook does")
+		require.Positive(t, r.get("pgbench_open_achieved_rate"), "pgbench ran open loop at the same rate")
+		require.Positive(t, r.get("pgbench_open_p99_ms"))
 	}
 	var jobs int
 	require.NoError(t, s.App.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'process_message'`).Scan(&jobs))
 	require.Zero(t, jobs, "the unworked jobs are removed after the run")
+}
+
+func TestPgbenchLatencies(t *testing.T) {
+	t.Parallel()
+	// Two threads' logs: client, transaction, latency µs, script, end
+	// epoch s, end µs, schedule lag µs.
+	logs := [][]byte{
+		[]byte("0 1 250000 0 1700000000 100000 240000\n0 2 5000 0 1700000001 200000 10\n"),
+		[]byte("1 1 7000 0 1700000001 50000 3\n1 2 9000 0 1700000002 0 0\n"),
+	}
+	for _, tc := range []struct {
+		skip time.Duration
+		want []time.Duration
+	}{
+		{0, []time.Duration{250 * time.Millisecond, 5 * time.Millisecond, 7 * time.Millisecond, 9 * time.Millisecond}},
+		// Ended within a second of the first (at .1 s): the first and
+		// the one at 1.05 s are left out.
+		{time.Second, []time.Duration{5 * time.Millisecond, 9 * time.Millisecond}},
+		{time.Hour, []time.Duration{}},
+	} {
+		got, err := pgbenchLatencies(logs, tc.skip)
+		require.NoError(t, err)
+		slices.Sort(got)
+		slices.Sort(tc.want)
+		require.Equal(t, tc.want, got, "skip %s", tc.skip)
+	}
+	_, err := pgbenchLatencies([][]byte{[]byte("0 1 x 0 1700000000 0\n")}, 0)
+	require.ErrorContains(t, err, "pgbench log line")
 }
 
 // TestE2ERuns runs the end-to-end benchmark briefly: every customer's

@@ -54,6 +54,9 @@ type pgbenchResult struct {
 	LatencyAvgMS float64
 	Failed       int
 	Command      string
+	// Latencies are each script's latency, from its scheduled start
+	// (pgbench's per-transaction log), when the run had a Rate.
+	Latencies []time.Duration
 }
 
 var (
@@ -62,33 +65,53 @@ var (
 	pgbenchFailed  = regexp.MustCompile(`(?m)^number of failed transactions: ([0-9]+)`)
 )
 
-// runPgbench runs script with pgbench against dbURL: no vacuum (-n),
-// clients connections with at most one thread per core, for d, in the
-// simple protocol (-M simple: values written into the SQL text, parsed and
-// planned on every execution, as bun's statements are; the app sends them
-// through pgx's "exec" mode, simple or unnamed extended, never prepared).
-// The script goes to keep when set, else to a temporary file.
-func runPgbench(ctx context.Context, pgbench, dbURL, script, keep string, clients int, d time.Duration) (*pgbenchResult, error) {
+// pgbenchRun is one pgbench run's shape.
+type pgbenchRun struct {
+	Clients  int
+	Duration time.Duration
+	// Rate, when positive, runs open loop (-R): scripts start on a
+	// schedule at this rate, each latency counted from its scheduled
+	// start, and the per-script log is read into Latencies. Scripts that
+	// end in the first Skip are left out: pgbench opens its connections
+	// as the run starts, and a new backend's first statements load its
+	// caches.
+	Rate float64
+	Skip time.Duration
+}
+
+// runPgbench runs script with pgbench against dbURL: no vacuum (-n), the
+// run's clients with at most one thread per core, in the simple protocol
+// (-M simple: values written into the SQL text, parsed and planned on
+// every execution, as bun's statements are). The script goes to keep when
+// set, else to a temporary file.
+func runPgbench(ctx context.Context, pgbench, dbURL, script, keep string, run pgbenchRun) (*pgbenchResult, error) {
+	dir, err := os.MkdirTemp("", "loadgen-pgbench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
 	path := keep
 	if path == "" {
-		f, err := os.CreateTemp("", "loadgen-pgbench-*.sql")
-		if err != nil {
-			return nil, err
-		}
-		path = f.Name()
-		_ = f.Close()
-		defer os.Remove(path)
+		path = filepath.Join(dir, "script.sql")
 	}
 	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
 		return nil, fmt.Errorf("write pgbench script: %w", err)
 	}
-	secs := max(1, int(math.Ceil(d.Seconds())))
-	args := []string{"-n", "-M", "simple", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, runtime.NumCPU())),
-		"-T", strconv.Itoa(secs), "-f", path, dbURL}
+	secs := max(1, int(math.Ceil(run.Duration.Seconds())))
+	args := []string{"-n", "-M", "simple", "-c", strconv.Itoa(run.Clients), "-j", strconv.Itoa(min(run.Clients, runtime.NumCPU())),
+		"-T", strconv.Itoa(secs)}
+	logPrefix := filepath.Join(dir, "log")
+	if run.Rate > 0 {
+		args = append(args, "-R", strconv.FormatFloat(run.Rate, 'f', 1, 64), "-l", "--log-prefix="+logPrefix)
+	}
+	args = append(args, "-f", path, dbURL)
 	cmd := exec.CommandContext(ctx, pgbench, args...)
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	shown := append([]string{filepath.Base(pgbench)}, args[:len(args)-1]...)
+	if run.Rate > 0 {
+		shown = slices.DeleteFunc(shown, func(a string) bool { return strings.HasPrefix(a, "--log-prefix=") })
+	}
 	res := &pgbenchResult{Command: strings.Join(append(shown, "DBURL"), " ")}
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("pgbench: %w: %s", err, tail(stderr.String()+out.String(), 1500))
@@ -107,7 +130,61 @@ func runPgbench(ctx context.Context, pgbench, dbURL, script, keep string, client
 	if strings.Contains(stderr.String(), "aborted") {
 		return nil, fmt.Errorf("pgbench: a client aborted: %s", tail(stderr.String(), 1500))
 	}
+	if run.Rate > 0 {
+		files, _ := filepath.Glob(logPrefix + ".*")
+		var logs [][]byte
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("pgbench log: %w", err)
+			}
+			logs = append(logs, b)
+		}
+		if res.Latencies, err = pgbenchLatencies(logs, run.Skip); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
+}
+
+// pgbenchLatencies reads pgbench's per-transaction logs (-l): each line is
+// "client_id transaction_no time script_no time_epoch time_us [lag]",
+// time in microseconds from the scheduled start under -R, time_epoch and
+// time_us when the script ended. Scripts that ended within skip of the
+// first one are left out.
+func pgbenchLatencies(logs [][]byte, skip time.Duration) ([]time.Duration, error) {
+	type entry struct {
+		end     time.Time
+		latency time.Duration
+	}
+	var all []entry
+	var first time.Time
+	for _, l := range logs {
+		for line := range strings.Lines(string(l)) {
+			f := strings.Fields(line)
+			if len(f) < 6 {
+				continue
+			}
+			us, err1 := strconv.ParseFloat(f[2], 64)
+			sec, err2 := strconv.ParseInt(f[4], 10, 64)
+			usec, err3 := strconv.ParseInt(f[5], 10, 64)
+			if err := errors.Join(err1, err2, err3); err != nil {
+				return nil, fmt.Errorf("pgbench log line %q: %w", strings.TrimSpace(line), err)
+			}
+			e := entry{end: time.Unix(sec, usec*1000), latency: time.Duration(us * float64(time.Microsecond))}
+			if first.IsZero() || e.end.Before(first) {
+				first = e.end
+			}
+			all = append(all, e)
+		}
+	}
+	out := make([]time.Duration, 0, len(all))
+	for _, e := range all {
+		if e.end.Sub(first) >= skip {
+			out = append(out, e.latency)
+		}
+	}
+	return out, nil
 }
 
 // tail is the end of s, at most n bytes.
