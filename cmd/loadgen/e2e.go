@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,7 @@ type e2eOptions struct {
 	// Pgbench is pgbench's path for the floor phase ("" looks for it,
 	// "none" skips it); FloorClients and FloorDuration configure it.
 	Pgbench       string
-	FloorClients  int
+	FloorClients  string
 	FloorDuration time.Duration
 	Log           io.Writer
 	// noVacuum skips the vacuum before measuring (tests: a fresh database).
@@ -53,7 +54,7 @@ func (o *e2eOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.Warmup, "warmup", 50, "customers answered before measuring (checks the path end to end)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured run (client, server and fake Graph API) to this file")
 	fs.StringVar(&o.Pgbench, "pgbench", "", `pgbench binary for the floor phase (empty: PATH, then /usr/lib/postgresql/*/bin); "none" skips it`)
-	fs.IntVar(&o.FloorClients, "floor-clients", 8, "pgbench clients (-c) of the floor phase")
+	fs.StringVar(&o.FloorClients, "floor-clients", "4,8,16", "pgbench clients (-c) of the floor phase's runs, comma-separated; the best run is the floor")
 	fs.DurationVar(&o.FloorDuration, "floor-duration", 20*time.Second, "length of the floor phase: pgbench running one customer's SQL, with the app stopped")
 }
 
@@ -92,8 +93,12 @@ func cmdE2E(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		// The floor runs on the same database with the app stopped, so
 		// that pgbench has the machine to itself.
 		s.Stop()
-		fmt.Fprintf(stderr, "e2e: floor: pgbench -c %d for %s\n", o.FloorClients, o.FloorDuration)
-		f, err := runFloor(ctx, pgbench, d.DatabaseURL, o.FloorClients, o.FloorDuration)
+		clients, err := parseCounts(o.FloorClients)
+		if err != nil {
+			return fmt.Errorf("e2e: -floor-clients: %w", err)
+		}
+		fmt.Fprintf(stderr, "e2e: floor: pgbench -c %s, %s each\n", o.FloorClients, o.FloorDuration)
+		f, err := runFloor(ctx, pgbench, d.DatabaseURL, clients, o.FloorDuration)
 		if err != nil {
 			return err
 		}
@@ -535,6 +540,19 @@ func runE2E(ctx context.Context, s *server, graph *fakeGraph, o e2eOptions) (*re
 	r.check("every customer answered", missing == 0 && sendErrs == 0)
 	r.check(">= 300 messages/s end to end", o.Rate >= 300 && len(ok) == n && !st.grew && missing == 0)
 	return r, nil
+}
+
+// parseCounts reads a comma-separated list of positive counts.
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive count", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // e2eTables are the tables a customer's path writes, vacuumed before

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -113,15 +114,37 @@ const riverInsertManySQL = `WITH raw_job_data AS (SELECT unnest('{0,0,0}'::bigin
 	`ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND unique_states IS NOT NULL AND river_job_state_in_bitmask(unique_states, state) DO UPDATE SET kind = river_job.kind ` +
 	`RETURNING river_job.id, river_job.kind`
 
-// floorResult is what the floor phase measured.
+// floorResult is what the floor phase measured: a pgbench run per client
+// count.
 type floorResult struct {
+	runs []floorRun
+}
+
+type floorRun struct {
+	clients int
 	pgbench *pgbenchResult
 }
 
-// runFloor runs floorScript with pgbench on dbURL for d, after a vacuum,
-// and deletes the jobs a run cut short left waiting. Nothing else may use
-// the database meanwhile: stop the app first.
-func runFloor(ctx context.Context, pgbench, dbURL string, clients int, d time.Duration) (*floorResult, error) {
+// best is the run with the highest throughput: the floor is the most the
+// machine's PostgreSQL answers, at whatever concurrency suits it.
+func (f *floorResult) best() floorRun {
+	var b floorRun
+	for _, r := range f.runs {
+		if b.pgbench == nil || r.pgbench.TPS > b.pgbench.TPS {
+			b = r
+		}
+	}
+	return b
+}
+
+// runFloor runs floorScript with pgbench on dbURL for d at each client
+// count, each after a vacuum, and deletes the jobs a run cut short left
+// waiting. Nothing else may use the database meanwhile: stop the app
+// first.
+func runFloor(ctx context.Context, pgbench, dbURL string, clients []int, d time.Duration) (*floorResult, error) {
+	if len(clients) == 0 {
+		return nil, errors.New("floor: no client count")
+	}
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return nil, fmt.Errorf("floor: %w", err)
@@ -132,11 +155,19 @@ func runFloor(ctx context.Context, pgbench, dbURL string, clients int, d time.Du
 		WHERE o.slug = $1 AND ca.kind = 'WHATSAPP' AND ca.external_id = $2`, benchSlug, benchWAPhoneNumberID).Scan(&orgID, &accountID); err != nil {
 		return nil, fmt.Errorf("floor: the bench WhatsApp account: %w", err)
 	}
-	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE) `+e2eTables); err != nil {
-		return nil, fmt.Errorf("floor: vacuum: %w", err)
-	}
 	script := floorScript(floorScriptParams{OrgID: orgID, AccountID: accountID})
-	pb, err := runPgbench(ctx, pgbench, dbURL, script, "", pgbenchRun{Clients: clients, Duration: d})
+	f := &floorResult{}
+	for _, c := range clients {
+		if _, err = conn.Exec(ctx, `VACUUM (ANALYZE) `+e2eTables); err != nil {
+			err = fmt.Errorf("floor: vacuum: %w", err)
+			break
+		}
+		var pb *pgbenchResult
+		if pb, err = runPgbench(ctx, pgbench, dbURL, script, "", pgbenchRun{Clients: c, Duration: d}); err != nil {
+			break
+		}
+		f.runs = append(f.runs, floorRun{clients: c, pgbench: pb})
+	}
 	// A run cut short leaves its customer's jobs scheduled: nothing of
 	// the floor's may fire in a later run.
 	if _, derr := conn.Exec(context.WithoutCancel(ctx), `DELETE FROM river_job WHERE state IN ('scheduled', 'retryable', 'available')`); derr != nil && err == nil {
@@ -145,13 +176,21 @@ func runFloor(ctx context.Context, pgbench, dbURL string, clients int, d time.Du
 	if err != nil {
 		return nil, err
 	}
-	return &floorResult{pgbench: pb}, nil
+	return f, nil
 }
 
 // report adds the floor's figures to the end-to-end result.
 func (f *floorResult) report(r *result) {
-	r.add("pgbench_floor_customers_per_s", round(f.pgbench.TPS, 1), "customers/s (pgbench running one customer's SQL floor per script, app stopped: the most this machine's PostgreSQL answers end to end)")
-	r.add("pgbench_floor_latency_avg_ms", round(f.pgbench.LatencyAvgMS, 3), "ms per script (one customer: five commits and about 30 statements)")
-	r.add("pgbench_floor_failed", f.pgbench.Failed, "scripts")
-	r.add("pgbench_floor_command", f.pgbench.Command, "")
+	b := f.best()
+	r.add("pgbench_floor_customers_per_s", round(b.pgbench.TPS, 1), "customers/s (pgbench running one customer's SQL floor per script, app stopped, best of the client counts: the most this machine's PostgreSQL answers end to end)")
+	runs := make([]string, len(f.runs))
+	failed := 0
+	for i, run := range f.runs {
+		runs[i] = fmt.Sprintf("-c %d: %.1f/s", run.clients, run.pgbench.TPS)
+		failed += run.pgbench.Failed
+	}
+	r.add("pgbench_floor_runs", strings.Join(runs, ", "), "")
+	r.add("pgbench_floor_latency_avg_ms", round(b.pgbench.LatencyAvgMS, 3), "ms per script in the best run (one customer: five commits and about 30 statements)")
+	r.add("pgbench_floor_failed", failed, "scripts")
+	r.add("pgbench_floor_command", b.pgbench.Command, "")
 }

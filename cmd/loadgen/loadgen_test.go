@@ -163,6 +163,31 @@ func TestIngestRuns(t *testing.T) {
 	require.Zero(t, jobs, "the unworked jobs are removed after the run")
 }
 
+func TestParseCounts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want []int
+		ok   bool
+	}{
+		{"8", []int{8}, true},
+		{"4, 8,16", []int{4, 8, 16}, true},
+		{"", nil, false},
+		{"4,,8", nil, false},
+		{"0", nil, false},
+		{"-2", nil, false},
+		{"eight", nil, false},
+	} {
+		got, err := parseCounts(tc.in)
+		if !tc.ok {
+			require.Error(t, err, "%q", tc.in)
+			continue
+		}
+		require.NoError(t, err, "%q", tc.in)
+		require.Equal(t, tc.want, got, "%q", tc.in)
+	}
+}
+
 func TestPgbenchLatencies(t *testing.T) {
 	t.Parallel()
 	// Two threads' logs: client, transaction, latency µs, script, end
@@ -222,10 +247,13 @@ func TestE2ERuns(t *testing.T) {
 		return
 	}
 	s.Stop()
-	f, err := runFloor(ctx, pgbench, url, 1, time.Second)
+	f, err := runFloor(ctx, pgbench, url, []int{1, 2}, time.Second)
 	require.NoError(t, err)
-	require.Positive(t, f.pgbench.TPS)
-	require.Zero(t, f.pgbench.Failed)
+	require.Len(t, f.runs, 2)
+	for _, run := range f.runs {
+		require.Positive(t, run.pgbench.TPS, "-c %d", run.clients)
+		require.Zero(t, run.pgbench.Failed, "-c %d", run.clients)
+	}
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(context.WithoutCancel(ctx))
