@@ -41,7 +41,9 @@ type e2eOptions struct {
 	Pgbench       string
 	FloorClients  string
 	FloorDuration time.Duration
-	Log           io.Writer
+	// FloorWritesOnly runs the floor script without its SELECTs.
+	FloorWritesOnly bool
+	Log             io.Writer
 	// noVacuum skips the vacuum before measuring (tests: a fresh database).
 	noVacuum bool
 }
@@ -55,7 +57,8 @@ func (o *e2eOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured run (client, server and fake Graph API) to this file")
 	fs.StringVar(&o.Pgbench, "pgbench", "", `pgbench binary for the floor phase (empty: PATH, then /usr/lib/postgresql/*/bin); "none" skips it`)
 	fs.StringVar(&o.FloorClients, "floor-clients", "4,8,16", "pgbench clients (-c) of the floor phase's runs, comma-separated; the best run is the floor")
-	fs.DurationVar(&o.FloorDuration, "floor-duration", 20*time.Second, "length of the floor phase: pgbench running one customer's SQL, with the app stopped")
+	fs.DurationVar(&o.FloorDuration, "floor-duration", 20*time.Second, "length of each floor run: pgbench running one customer's SQL, with the app stopped")
+	fs.BoolVar(&o.FloorWritesOnly, "floor-writes-only", false, "leave every SELECT out of the floor script: the rows and commits alone")
 }
 
 func cmdE2E(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -98,7 +101,7 @@ func cmdE2E(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("e2e: -floor-clients: %w", err)
 		}
 		fmt.Fprintf(stderr, "e2e: floor: pgbench -c %s, %s each\n", o.FloorClients, o.FloorDuration)
-		f, err := runFloor(ctx, pgbench, d.DatabaseURL, clients, o.FloorDuration)
+		f, err := runFloor(ctx, pgbench, d.DatabaseURL, clients, o.FloorDuration, o.FloorWritesOnly)
 		if err != nil {
 			return err
 		}

@@ -247,25 +247,29 @@ func TestE2ERuns(t *testing.T) {
 		return
 	}
 	s.Stop()
-	f, err := runFloor(ctx, pgbench, url, []int{1, 2}, time.Second)
-	require.NoError(t, err)
-	require.Len(t, f.runs, 2)
-	for _, run := range f.runs {
-		require.Positive(t, run.pgbench.TPS, "-c %d", run.clients)
-		require.Zero(t, run.pgbench.Failed, "-c %d", run.clients)
-	}
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer conn.Close(context.WithoutCancel(ctx))
-	var appConv, floorConv string
+	var appConv string
 	require.NoError(t, conn.QueryRow(ctx, `SELECT conversation_id::text FROM messages WHERE direction = 'OUT' AND external_id NOT LIKE $1 || '%' ORDER BY id DESC LIMIT 1`, floorWAMIDPrefix).Scan(&appConv))
-	require.NoError(t, conn.QueryRow(ctx, `SELECT conversation_id::text FROM messages WHERE direction = 'OUT' AND external_id LIKE $1 || '%' ORDER BY id DESC LIMIT 1`, floorWAMIDPrefix).Scan(&floorConv))
 	app := customerRows(t, conn, appConv)
 	require.Contains(t, app, "messages OUT/BOT/SENT 2", "the app's customer was answered with two replies")
-	require.Equal(t, app, customerRows(t, conn, floorConv), "one floor script run must write what one answered customer writes")
-	var waiting int
-	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('scheduled', 'retryable', 'available')`).Scan(&waiting))
-	require.Zero(t, waiting, "no job of the floor's is left to fire")
+	for _, writesOnly := range []bool{false, true} {
+		f, err := runFloor(ctx, pgbench, url, []int{1, 2}, time.Second, writesOnly)
+		require.NoError(t, err)
+		require.Len(t, f.runs, 2)
+		for _, run := range f.runs {
+			require.Positive(t, run.pgbench.TPS, "-c %d", run.clients)
+			require.Zero(t, run.pgbench.Failed, "-c %d", run.clients)
+		}
+		var floorConv string
+		require.NoError(t, conn.QueryRow(ctx, `SELECT conversation_id::text FROM messages WHERE direction = 'OUT' AND external_id LIKE $1 || '%' ORDER BY id DESC LIMIT 1`, floorWAMIDPrefix).Scan(&floorConv))
+		require.Equal(t, app, customerRows(t, conn, floorConv), "one floor script run (writes only: %t) must write what one answered customer writes", writesOnly)
+		var waiting int
+		require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('scheduled', 'retryable', 'available')`).Scan(&waiting))
+		require.Zero(t, waiting, "no job of the floor's is left to fire")
+	}
+	require.NotContains(t, floorScript(floorScriptParams{OrgID: "o", AccountID: "a", WritesOnly: true}), "\nSELECT ", "writes only: no SELECT left")
 }
 
 // customerRows summarises what one customer's conversation holds: rows
