@@ -211,7 +211,7 @@ func (f *floorResult) report(r *result) {
 		failed += run.pgbench.Failed
 	}
 	r.add("pgbench_floor_runs", strings.Join(runs, ", "), "")
-	r.add("pgbench_floor_latency_avg_ms", round(b.pgbench.LatencyAvgMS, 3), "ms per script in the best run (one customer: five commits and about 30 statements)")
+	r.add("pgbench_floor_latency_avg_ms", round(b.pgbench.LatencyAvgMS, 3), "ms per script in the best run (one customer's five commits)")
 	r.add("pgbench_floor_failed", failed, "scripts")
 	r.add("pgbench_floor_command", b.pgbench.Command, "")
 }
