@@ -15,7 +15,7 @@
 //	go run ./cmd/loadgen jobpickup [-rate 50]      River insert-commit to job-start latency
 //	go run ./cmd/loadgen pipeline  [-rate 100]     visitor message commit to bot reply commit
 //	go run ./cmd/loadgen ingest    [-concurrency 16] WhatsApp webhook ingest: saturation, pgbench, p99 at half
-//	go run ./cmd/loadgen e2e       [-rate 300]     WhatsApp webhook to reply accepted by a fake Graph API
+//	go run ./cmd/loadgen e2e       [-rate 300]     WhatsApp webhook to reply accepted by a fake Graph API, then pgbench's floor
 //	go run ./cmd/loadgen serve                     run the server alone, print URL and tokens
 //	go run ./cmd/loadgen fanout-clients -url ws://... -token T   fan-out clients only
 //
@@ -44,9 +44,10 @@ Usage:
   loadgen wsmem     [-n 1000] [-settle 2s] [-heapprofile F] [-url URL -token T -pid PID]
   loadgen jobpickup [-rate 50] [-duration 30s]
   loadgen pipeline  [-rate 100] [-duration 30s] [-conversations 200] [-cpuprofile F]
-  loadgen ingest    [-duration 30s] [-concurrency 16] [-rate 0] [-repeat 0.2] [-jobs available|scheduled]
+  loadgen ingest    [-duration 30s] [-concurrency 16] [-rate 0] [-repeat 0.2] [-jobs scheduled|available]
                     [-pgbench PATH|none] [-pgbench-script F] [-cpuprofile F]
   loadgen e2e       [-rate 300] [-duration 30s] [-drain 30s] [-cpuprofile F]
+                    [-pgbench PATH|none] [-floor-clients 4,8,16] [-floor-duration 20s] [-floor-writes-only]
   loadgen serve     [-addr 127.0.0.1:0]
 
 Without -url, loadgen seeds the database (default frontdesk_bench) if
@@ -56,7 +57,11 @@ frontdesk_bench_pipeline, frontdesk_bench_ingest and frontdesk_bench_e2e),
 as a child "serve" process for fanout and wsmem (and for query with -child).
 ingest runs each phase for -duration: closed-loop saturation with nothing
 processing the messages, pgbench running the same statements as one
-transaction, then open loop at half the saturation throughput.
+transaction, then open loop at half the saturation throughput, the app's
+and then pgbench's (-R), each without its first second.
+e2e, after its run, stops the app and runs pgbench on one customer's SQL (the floor:
+the most this machine's PostgreSQL answers end to end) at each
+-floor-clients count, and reports the best.
 Each benchmark prints a table and one line "RESULT {json}".
 Run "loadgen CMD -h" for every flag.
 `
