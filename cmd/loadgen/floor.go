@@ -32,11 +32,11 @@ type floorScriptParams struct {
 // values written in. It is a floor, not a copy: it leaves out what the app
 // adds on top of the data it must write, that is the organisation's and
 // its lead settings' reads in the turn, the realtime hub's notifications
-// and reads, River's fetches and the account's last inbound time. So no
-// implementation that keeps these rows and these guarantees does less SQL
-// per customer; its throughput on a machine is the most the app could
-// reach there. TestFloorScriptWritesWhatTheAppWrites checks that one run
-// leaves the rows one answered customer leaves.
+// and reads, River's fetches and the account's last inbound time. So its
+// throughput on a machine is the most this design could reach there; with
+// WritesOnly, the most any design that writes these rows in these commits
+// could. TestE2ERuns checks that one run, either way, leaves the rows one
+// answered customer leaves.
 func floorScript(p floorScriptParams) string {
 	var b strings.Builder
 	b.WriteString(ingestScript(ingestScriptParams{OrgID: p.OrgID, AccountID: p.AccountID, Scheduled: true, JobVars: "job_"}))
