@@ -98,7 +98,10 @@ func TestLLMFailureFallsBackWithinTimeout(t *testing.T) {
 	require.NoError(t, s.App.Pipeline.Process(ctx, again))
 	baseline = max(baseline, time.Since(start))
 	t.Logf("with a model that times out: %s (timeout %s, without a model %s)", elapsed, timeout, baseline)
-	require.Less(t, elapsed-baseline, timeout+50*time.Millisecond, "the model may cost at most its timeout plus 50 ms")
+	// The server answers after 5 s. Slack of a second keeps a loaded CI
+	// machine's stalls (seen: 68 ms over, under -race) from failing the
+	// test while still telling a timeout that fires from one that does not.
+	require.Less(t, elapsed-baseline, timeout+time.Second, "the model may cost at most its timeout: its 5 s answer is never waited for")
 	require.Contains(t, botReply(t, s, conv), "?", "the built-in clarifying question")
 
 	garbage := chatServer(t, 0, func(string) string { return `not json at all` })
