@@ -197,7 +197,7 @@ func TestTelegramConnectRegistersTheWebhook(t *testing.T) {
 	secret := hook.SecretToken
 	mu.Unlock()
 	var c channel.TelegramCredentials
-	require.NoError(t, channel.LoadCredentials(context.Background(), s.App.DB.Bun, s.App.Secrets, uuid.MustParse(org.ID), uuid.MustParse(out.ConnectChannel.ID), &c))
+	require.NoError(t, s.App.Connections.Credentials(context.Background(), &channel.Account{ID: uuid.MustParse(out.ConnectChannel.ID), OrganizationID: uuid.MustParse(org.ID)}, &c))
 	require.Equal(t, c.WebhookSecret, secret, "Telegram repeats the stored secret on every update")
 
 	s.MustDo(org.OwnerToken, connect, map[string]any{"i": tgInput("7000000001:AAH-telegram-wrong-token-0123456789")}, &out)

@@ -30,26 +30,3 @@ func SaveCredentials(ctx context.Context, db bun.IDB, box *secretbox.Box, orgID,
 	}
 	return nil
 }
-
-// LoadCredentials reads and opens the account's credentials into dst, past
-// Connections' cache. An account without credentials leaves dst
-// untouched.
-func LoadCredentials(ctx context.Context, db bun.IDB, box *secretbox.Box, orgID, accountID uuid.UUID, dst any) error {
-	var sealed []byte
-	err := db.NewSelect().Model((*Account)(nil)).Column("credentials").
-		Where("organization_id = ? AND id = ?", orgID, accountID).Scan(ctx, &sealed)
-	if err != nil {
-		return fmt.Errorf("load credentials: %w", err)
-	}
-	if len(sealed) == 0 {
-		return nil
-	}
-	plain, err := box.Open(sealed, accountID[:])
-	if err != nil {
-		return fmt.Errorf("open credentials of %s: %w", accountID, err)
-	}
-	if err := json.Unmarshal(plain, dst); err != nil {
-		return fmt.Errorf("decode credentials: %w", err)
-	}
-	return nil
-}

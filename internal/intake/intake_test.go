@@ -69,8 +69,8 @@ func setup(t *testing.T, opts ...apptest.Option) *harness {
 func (h *harness) telegramSecret(t *testing.T) string {
 	t.Helper()
 	var c channel.TelegramCredentials
-	require.NoError(t, channel.LoadCredentials(context.Background(), h.s.App.DB.Bun, h.s.App.Secrets,
-		uuid.MustParse(h.org.ID), uuid.MustParse(h.id["TELEGRAM"]), &c))
+	require.NoError(t, h.s.App.Connections.Credentials(context.Background(),
+		&channel.Account{ID: uuid.MustParse(h.id["TELEGRAM"]), OrganizationID: uuid.MustParse(h.org.ID)}, &c))
 	require.NotEmpty(t, c.WebhookSecret)
 	return c.WebhookSecret
 }

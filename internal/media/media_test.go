@@ -210,8 +210,8 @@ func (b *testBundle) post(t *testing.T, kind string, body []byte) {
 	req.Header.Set("Content-Type", "application/json")
 	if kind == "TELEGRAM" {
 		var c channel.TelegramCredentials
-		require.NoError(t, channel.LoadCredentials(context.Background(), b.s.App.DB.Bun, b.s.App.Secrets,
-			uuid.MustParse(b.org.ID), uuid.MustParse(b.id["TELEGRAM"]), &c))
+		require.NoError(t, b.s.App.Connections.Credentials(context.Background(),
+			&channel.Account{ID: uuid.MustParse(b.id["TELEGRAM"]), OrganizationID: uuid.MustParse(b.org.ID)}, &c))
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", c.WebhookSecret)
 	} else {
 		m := hmac.New(sha256.New, []byte(appSecret))
