@@ -73,14 +73,16 @@ func floorScript(p floorScriptParams) string {
 	// River's insert of the turn's three jobs (the follow-up timer and a
 	// delivery per reply), scheduled as the eager run schedules them,
 	// each with its unique key; the delivery jobs' ids are kept.
-	delivery := func(reply string) string {
-		return fmt.Sprintf(`{"message_id": ":%s_id", "organization_id": "%s"}`, reply, org)
+	delivery := func(reply string) riverJob {
+		return riverJob{Kind: "deliver_message", Queue: "delivery", MaxAttempts: 25, State: "scheduled", UniqueStates: 245,
+			Args:        fmt.Sprintf(`{"message_id": ":%s_id", "organization_id": "%s"}`, reply, org),
+			ScheduledAt: "clock_timestamp() + interval '10 seconds'", UniqueKey: fmt.Sprintf("sha256(convert_to('delivery/:%s_id', 'UTF8'))", reply)}
 	}
+	timer := riverJob{Kind: "scenario_timer", Queue: "default", MaxAttempts: 10, State: "scheduled", UniqueStates: 245,
+		Args:        fmt.Sprintf(`{"due": "2030-01-01T00:00:00Z", "run_id": ":run_id", "purpose": "follow_up", "version": 1, "organization_id": "%s"}`, org),
+		ScheduledAt: "now() + interval '1 day'", UniqueKey: "sha256(convert_to('timer/:run_id', 'UTF8'))"}
 	w("WITH j AS (%s) SELECT string_agg(id::text, ',' ORDER BY id) FILTER (WHERE kind = 'deliver_message') AS deliveries FROM j \\gset turn_\n",
-		fmt.Sprintf(riverInsertManySQL,
-			fmt.Sprintf(`ARRAY['{"due": "2030-01-01T00:00:00Z", "run_id": ":run_id", "purpose": "follow_up", "version": 1, "organization_id": "%s"}'::jsonb, '%s'::jsonb, '%s'::jsonb]`, org, delivery("r1"), delivery("r2")),
-			`ARRAY[now() + interval '1 day', clock_timestamp() + interval '10 seconds', clock_timestamp() + interval '10 seconds']`,
-			`ARRAY[sha256(convert_to('timer/:run_id', 'UTF8')), sha256(convert_to('delivery/:r1_id', 'UTF8')), sha256(convert_to('delivery/:r2_id', 'UTF8'))]`))
+		riverInsert([]riverJob{timer, delivery("r1"), delivery("r2")}, "river_job.id, river_job.kind"))
 	w("END;\n")
 	for _, r := range []string{"r1", "r2"} {
 		w("-- delivery of %s: each statement its own transaction, as the app sends them\n", r)
@@ -119,15 +121,6 @@ var floorReplies = []string{
 	"Я виртуальный помощник компании Loadgen Bench.\nТаргет: от 30 000 ₽ до 90 000 ₽.",
 	"Чтобы подготовить точное предложение, задам пару вопросов:\nНа какой бюджет вы рассчитываете?\nРасскажите, что вы ищете?\nКогда хотели бы начать?\nИз какого вы города?\nКак вам удобнее держать связь: телефон, WhatsApp, Telegram или e-mail?",
 }
-
-// riverInsertManySQL is River's JobInsertFastMany (v0.51) on the turn's
-// three rows (a scenario timer and two deliveries), its arrays written as
-// literals: %[1]s the args, %[2]s scheduled_at, %[3]s the unique keys. It
-// returns the rows' id and kind only, for the floor script's \gset.
-const riverInsertManySQL = `WITH raw_job_data AS (SELECT unnest('{0,0,0}'::bigint[]) AS id, unnest(%[1]s) AS args, unnest('{"0001-01-01 00:00:00+00","0001-01-01 00:00:00+00","0001-01-01 00:00:00+00"}'::timestamptz[]) AS created_at, unnest('{scenario_timer,deliver_message,deliver_message}'::text[]) AS kind, unnest('{10,25,25}'::smallint[]) AS max_attempts, unnest('{"{}","{}","{}"}'::jsonb[]) AS metadata, unnest('{1,1,1}'::smallint[]) AS priority, unnest('{default,delivery,delivery}'::text[]) AS queue, unnest(%[2]s) AS scheduled_at, unnest('{scheduled,scheduled,scheduled}'::text[]) AS state, unnest('{"","",""}'::text[]) AS tags, unnest(%[3]s) AS unique_key, unnest('{245,245,245}'::integer[]) AS unique_states) ` +
-	`INSERT INTO river_job(id, args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags, unique_key, unique_states) SELECT coalesce(nullif(id, 0), nextval('river_job_id_seq'::regclass)), args, coalesce(nullif(created_at, '0001-01-01 00:00:00 +0000'), now()) AS created_at, kind, max_attempts, coalesce(metadata, '{}'::jsonb) AS metadata, priority, queue, coalesce(nullif(scheduled_at, '0001-01-01 00:00:00 +0000'), now()) AS scheduled_at, state::river_job_state, string_to_array(tags, ',')::varchar(255)[], nullif(unique_key, '')::bytea, nullif(unique_states::integer, 0)::bit(8) FROM raw_job_data ` +
-	`ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND unique_states IS NOT NULL AND river_job_state_in_bitmask(unique_states, state) DO UPDATE SET kind = river_job.kind ` +
-	`RETURNING river_job.id, river_job.kind`
 
 // floorResult is what the floor phase measured: a pgbench run per client
 // count.

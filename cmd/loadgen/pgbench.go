@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -287,17 +288,16 @@ func ingestScript(p ingestScriptParams) string {
 	// written after the transaction, at most once a second, and the
 	// account itself is read at most once a second: left out.)
 	w("INSERT INTO \"messages\" (\"id\", \"organization_id\", \"conversation_id\", \"direction\", \"author\", \"author_user_id\", \"text\", \"attachments\", \"buttons\", \"payload\", \"external_id\", \"delivery_status\", \"private\", \"processed_at\", \"created_at\") VALUES (%s, '%s', ':cv_id', 'IN', 'CONTACT', DEFAULT, 'Сколько стоит таргет?', '[]', '[]', '', '%s', 'NONE', FALSE, DEFAULT, DEFAULT) RETURNING id, created_at \\gset m_\n", uuidV7SQL, org, wamid)
-	state, scheduledAt := "available", `'{"0001-01-01 00:00:00+00"}'::timestamptz[]`
+	state, scheduledAt := "available", ""
 	if p.Scheduled {
-		state, scheduledAt = "scheduled", `ARRAY[clock_timestamp() + interval '10 seconds']`
+		state, scheduledAt = "scheduled", "clock_timestamp() + interval '10 seconds'"
 	}
 	end := ";\n"
 	if p.JobVars != "" {
 		end = " \\gset " + p.JobVars + "\n"
 	}
-	w(riverInsertSQL+end,
-		fmt.Sprintf(`'{"{\"message_id\": \":m_id\", \"organization_id\": \"%s\"}"}'::jsonb[]`, org),
-		scheduledAt, state)
+	w("%s%s", riverInsert([]riverJob{{Kind: "process_message", Queue: "messages", MaxAttempts: 8, State: state, ScheduledAt: scheduledAt,
+		Args: fmt.Sprintf(`{"message_id": ":m_id", "organization_id": "%s"}`, org)}}, riverReturning), end)
 	if !p.Scheduled && p.NotifyShare > 0 {
 		ppm := int(math.Round(p.NotifyShare * 1e6))
 		w("\\set nt random(1, 1000000)\n\\if :nt <= %d\n", ppm)
@@ -315,15 +315,53 @@ func ingestScript(p ingestScriptParams) string {
 	return b.String()
 }
 
-// riverInsertSQL is River's JobInsertFastMany (v0.51) on one row, its
-// arrays written as literals: %[1]s the args, %[2]s scheduled_at, %[3]s
-// the state. A zero created_at or scheduled_at is now(), as River sends
-// for an unscheduled job. It is one line: a pgbench SQL command ends at
-// its line's semicolon.
-const riverInsertSQL = `WITH raw_job_data AS (SELECT unnest('{0}'::bigint[]) AS id, unnest(%[1]s) AS args, unnest('{"0001-01-01 00:00:00+00"}'::timestamptz[]) AS created_at, unnest('{process_message}'::text[]) AS kind, unnest('{8}'::smallint[]) AS max_attempts, unnest('{"{}"}'::jsonb[]) AS metadata, unnest('{1}'::smallint[]) AS priority, unnest('{messages}'::text[]) AS queue, unnest(%[2]s) AS scheduled_at, unnest('{%[3]s}'::text[]) AS state, unnest('{""}'::text[]) AS tags, unnest('{"\\x"}'::bytea[]) AS unique_key, unnest('{0}'::integer[]) AS unique_states) ` +
-	`INSERT INTO river_job(id, args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags, unique_key, unique_states) SELECT coalesce(nullif(id, 0), nextval('river_job_id_seq'::regclass)), args, coalesce(nullif(created_at, '0001-01-01 00:00:00 +0000'), now()) AS created_at, kind, max_attempts, coalesce(metadata, '{}'::jsonb) AS metadata, priority, queue, coalesce(nullif(scheduled_at, '0001-01-01 00:00:00 +0000'), now()) AS scheduled_at, state::river_job_state, string_to_array(tags, ',')::varchar(255)[], nullif(unique_key, '')::bytea, nullif(unique_states::integer, 0)::bit(8) FROM raw_job_data ` +
-	`ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND unique_states IS NOT NULL AND river_job_state_in_bitmask(unique_states, state) DO UPDATE SET kind = river_job.kind ` +
-	`RETURNING river_job.id, river_job.args, river_job.attempt, river_job.attempted_at, river_job.attempted_by, river_job.created_at, river_job.errors, river_job.finalized_at, river_job.kind, river_job.max_attempts, river_job.metadata, river_job.priority, river_job.queue, river_job.state, river_job.scheduled_at, river_job.tags, river_job.unique_key, river_job.unique_states, (xmax != 0) AS unique_skipped_as_duplicate`
+// riverJob is one row of River's insert (riverInsert).
+type riverJob struct {
+	Kind, Queue, State string
+	MaxAttempts        int
+	// Args is the job's JSON; pgbench variables may appear in it.
+	Args string
+	// ScheduledAt and UniqueKey are SQL expressions: "" is now() (River's
+	// zero time), and no unique key.
+	ScheduledAt, UniqueKey string
+	// UniqueStates is River's bitmask of the states the key is unique in,
+	// 0 without a key.
+	UniqueStates int
+}
+
+// riverInsert is River's JobInsertFastMany (v0.51) on jobs, its arrays
+// built in the SQL text, returning the columns of returning. It is one
+// line: a pgbench SQL command ends at its line's semicolon.
+func riverInsert(jobs []riverJob, returning string) string {
+	array := func(typ string, f func(riverJob) string) string {
+		items := make([]string, len(jobs))
+		for i, j := range jobs {
+			items[i] = f(j)
+		}
+		return "ARRAY[" + strings.Join(items, ", ") + "]::" + typ + "[]"
+	}
+	literal := func(v string) string { return "'" + strings.ReplaceAll(v, "'", "''") + "'" }
+	const zeroTime = "'0001-01-01 00:00:00+00'"
+	return `WITH raw_job_data AS (SELECT unnest(` + array("bigint", func(riverJob) string { return "0" }) + `) AS id, ` +
+		`unnest(` + array("jsonb", func(j riverJob) string { return literal(j.Args) }) + `) AS args, ` +
+		`unnest(` + array("timestamptz", func(riverJob) string { return zeroTime }) + `) AS created_at, ` +
+		`unnest(` + array("text", func(j riverJob) string { return literal(j.Kind) }) + `) AS kind, ` +
+		`unnest(` + array("smallint", func(j riverJob) string { return strconv.Itoa(j.MaxAttempts) }) + `) AS max_attempts, ` +
+		`unnest(` + array("jsonb", func(riverJob) string { return "'{}'" }) + `) AS metadata, ` +
+		`unnest(` + array("smallint", func(riverJob) string { return "1" }) + `) AS priority, ` +
+		`unnest(` + array("text", func(j riverJob) string { return literal(j.Queue) }) + `) AS queue, ` +
+		`unnest(` + array("timestamptz", func(j riverJob) string { return cmp.Or(j.ScheduledAt, zeroTime) }) + `) AS scheduled_at, ` +
+		`unnest(` + array("text", func(j riverJob) string { return literal(j.State) }) + `) AS state, ` +
+		`unnest(` + array("text", func(riverJob) string { return "''" }) + `) AS tags, ` +
+		`unnest(` + array("bytea", func(j riverJob) string { return cmp.Or(j.UniqueKey, `'\x'`) }) + `) AS unique_key, ` +
+		`unnest(` + array("integer", func(j riverJob) string { return strconv.Itoa(j.UniqueStates) }) + `) AS unique_states) ` +
+		`INSERT INTO river_job(id, args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags, unique_key, unique_states) SELECT coalesce(nullif(id, 0), nextval('river_job_id_seq'::regclass)), args, coalesce(nullif(created_at, '0001-01-01 00:00:00 +0000'), now()) AS created_at, kind, max_attempts, coalesce(metadata, '{}'::jsonb) AS metadata, priority, queue, coalesce(nullif(scheduled_at, '0001-01-01 00:00:00 +0000'), now()) AS scheduled_at, state::river_job_state, string_to_array(tags, ',')::varchar(255)[], nullif(unique_key, '')::bytea, nullif(unique_states::integer, 0)::bit(8) FROM raw_job_data ` +
+		`ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND unique_states IS NOT NULL AND river_job_state_in_bitmask(unique_states, state) DO UPDATE SET kind = river_job.kind ` +
+		`RETURNING ` + returning
+}
+
+// riverReturning is what River's insert returns.
+const riverReturning = `river_job.id, river_job.args, river_job.attempt, river_job.attempted_at, river_job.attempted_by, river_job.created_at, river_job.errors, river_job.finalized_at, river_job.kind, river_job.max_attempts, river_job.metadata, river_job.priority, river_job.queue, river_job.state, river_job.scheduled_at, river_job.tags, river_job.unique_key, river_job.unique_states, (xmax != 0) AS unique_skipped_as_duplicate`
 
 // riverNotifySQL is River's PGNotifyMany (v0.51) for the messages queue.
 const riverNotifySQL = `WITH topic_to_notify AS (SELECT concat(coalesce(NULL::text, current_schema()), '.', 'river_insert'::text) AS topic, unnest('{"{\"queue\": \"messages\"}"}'::text[]) AS payload) SELECT pg_notify(topic_to_notify.topic, topic_to_notify.payload) FROM topic_to_notify`
