@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -95,6 +96,15 @@ type Config struct {
 	// WSRevalidateInterval is how often an open WebSocket re-checks that its
 	// user is still active (FRONTDESK_WS_REVALIDATE_INTERVAL).
 	WSRevalidateInterval time.Duration
+	// WSMaxPerUser caps the WebSockets one user (or, for anonymous ones,
+	// one client address) may hold open at once (FRONTDESK_WS_MAX_PER_USER).
+	WSMaxPerUser int
+
+	// TrustedProxies are the addresses (single IPs or CIDR prefixes) of
+	// reverse proxies whose X-Forwarded-For header names the real client
+	// (FRONTDESK_TRUSTED_PROXIES, comma separated). A request from any other
+	// peer is keyed by its own address, whatever the header says.
+	TrustedProxies []netip.Prefix
 
 	// LLMBaseURL turns on the optional language model: any OpenAI-compatible
 	// chat-completions endpoint (FRONTDESK_LLM_BASE_URL, e.g.
@@ -166,6 +176,7 @@ func Default() Config {
 		Workers:              64,
 		WSInitTimeout:        10 * time.Second,
 		WSRevalidateInterval: 15 * time.Second,
+		WSMaxPerUser:         20,
 		LLMTimeout:           3 * time.Second,
 		JobFetchCooldown:     2 * time.Millisecond,
 		JobRescueAfter:       time.Hour,
@@ -241,6 +252,20 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	r.integer("FRONTDESK_WORKERS", &c.Workers)
 	r.duration("FRONTDESK_WS_INIT_TIMEOUT", &c.WSInitTimeout)
 	r.duration("FRONTDESK_WS_REVALIDATE_INTERVAL", &c.WSRevalidateInterval)
+	r.integer("FRONTDESK_WS_MAX_PER_USER", &c.WSMaxPerUser)
+	if v, ok := r.get("FRONTDESK_TRUSTED_PROXIES"); ok {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			p, err := parsePrefix(item)
+			if err != nil {
+				r.errs = append(r.errs, fmt.Errorf("FRONTDESK_TRUSTED_PROXIES: want IP addresses or CIDR prefixes like 10.0.0.0/8, got %q", item))
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
 	r.str("FRONTDESK_LLM_BASE_URL", &c.LLMBaseURL)
 	r.str("FRONTDESK_LLM_MODEL", &c.LLMModel)
 	r.str("FRONTDESK_LLM_API_KEY", &c.LLMAPIKey)
@@ -320,6 +345,9 @@ func (c Config) Validate() error {
 	if c.WSInitTimeout <= 0 || c.WSRevalidateInterval <= 0 {
 		add("FRONTDESK_WS_INIT_TIMEOUT and FRONTDESK_WS_REVALIDATE_INTERVAL must be positive")
 	}
+	if c.WSMaxPerUser < 1 {
+		add("FRONTDESK_WS_MAX_PER_USER: must be at least 1")
+	}
 	if c.LLMBaseURL != "" {
 		if u, err := url.Parse(c.LLMBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("FRONTDESK_LLM_BASE_URL: want an absolute http(s) URL like https://api.openai.com/v1")
@@ -353,6 +381,21 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// parsePrefix reads an IP address (a prefix of its full length) or a CIDR
+// prefix.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // reader collects parse errors so the user sees every bad variable at once.

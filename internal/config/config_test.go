@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -74,6 +75,13 @@ func TestLoad(t *testing.T) {
 		{name: "rescue after a minute", env: map[string]string{"FRONTDESK_JOB_RESCUE_AFTER": "1m"}, check: func(t *testing.T, c config.Config) {
 			require.Equal(t, time.Minute, c.JobRescueAfter)
 		}},
+		{name: "trusted proxies", env: map[string]string{"FRONTDESK_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1,::1"},
+			check: func(t *testing.T, c config.Config) {
+				require.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}, c.TrustedProxies)
+				require.Equal(t, 20, c.WSMaxPerUser)
+			}},
+		{name: "bad trusted proxy", env: map[string]string{"FRONTDESK_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: `FRONTDESK_TRUSTED_PROXIES: want IP addresses or CIDR prefixes like 10.0.0.0/8, got "proxy.local"`},
+		{name: "socket cap", env: map[string]string{"FRONTDESK_WS_MAX_PER_USER": "0"}, wantErr: "FRONTDESK_WS_MAX_PER_USER: must be at least 1"},
 		{name: "database url without name", env: map[string]string{"DATABASE_URL": "postgres://127.0.0.1:5432"}, wantErr: "DATABASE_URL"},
 	}
 	for _, tt := range tests {
