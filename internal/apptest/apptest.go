@@ -327,3 +327,7 @@ func (s *Server) WaitProcessed() {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// NewWS wraps a connection the test dialled itself (with its own headers,
+// say) in the harness's protocol helpers.
+func NewWS(t testing.TB, c *websocket.Conn) *WS { return &WS{t: t, Conn: c} }
