@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"path"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // Defaults for the zero-valued fields of a [Config].
@@ -14,6 +16,7 @@ const (
 	DefaultInitTimeout        = 10 * time.Second
 	DefaultKeepAlive          = 12 * time.Second
 	DefaultRevalidateInterval = 15 * time.Second
+	DefaultRevalidateGrace    = time.Minute
 	DefaultMaxOperations      = 100
 	DefaultReadLimit          = 64 << 10
 	DefaultSendQueue          = 256
@@ -24,16 +27,36 @@ const (
 // message. It returns the context that every operation of the connection runs
 // in (typically ctx with the principal attached).
 //
-// A returned error closes the socket with 4403 "Forbidden"; its text is logged,
-// never sent to the client. If the returned context has a deadline (for
+// A returned error closes the socket with 4403 "Forbidden", or with the code
+// and reason of a [Refusal] (see [Refuse]); its text is logged, never sent
+// to the client. If the returned context has a deadline (for
 // instance the expiry of the token, set with [context.WithDeadline]) or is
 // cancelled later, the socket is closed with 4403 "Forbidden" at that moment.
 type InitFunc func(ctx context.Context, payload map[string]any) (context.Context, error)
 
 // RevalidateFunc is called periodically after connection_ack with the context
-// returned by the [InitFunc]; an error closes the socket with 4403 "Forbidden".
-// Use it to notice revoked sessions or users that lost access.
-type RevalidateFunc func(ctx context.Context) error
+// returned by the [InitFunc]. Use it to notice revoked sessions, users that
+// lost access and changed roles.
+//
+// An error closes the socket with 4403 "Forbidden", unless it is marked
+// [Temporary] (the check could not be made, say the database is down): then
+// the check is retried every second or so, and only when it has not
+// succeeded for the RevalidateGrace is the socket closed, with 1013 "Try
+// again later", so that an outage does not sign every client out. changed
+// reports that the identity behind the session changed (a new role): every
+// running operation is then re-checked with the [AuthorizeFunc].
+type RevalidateFunc func(ctx context.Context) (changed bool, err error)
+
+// AuthorizeFunc re-checks one running operation after its session changed;
+// ctx is the operation's context. An error ends the operation with an error
+// message carrying it, through the executor's error presenter.
+type AuthorizeFunc func(ctx context.Context) error
+
+// OperationFunc derives the context one operation runs in from the session's
+// context (for instance a snapshot of the session's identity, fixed for the
+// operation's life). An error refuses the operation with an error message
+// carrying it (for instance a rate limit).
+type OperationFunc func(session context.Context) (context.Context, error)
 
 // Config configures a [Transport]. Zero fields take the documented defaults.
 type Config struct {
@@ -60,6 +83,18 @@ type Config struct {
 
 	// RevalidateInterval is the period of Revalidate. Default 15s.
 	RevalidateInterval time.Duration
+
+	// RevalidateGrace is how long Revalidate may keep failing with
+	// [Temporary] errors before the socket is closed with 1013. Default 1m.
+	RevalidateGrace time.Duration
+
+	// Authorize re-checks running operations after Revalidate reports a
+	// change. Nil lets them run on.
+	Authorize AuthorizeFunc
+
+	// Operation, if set, derives each operation's context from the
+	// session's; nil runs operations in the session's context.
+	Operation OperationFunc
 
 	// KeepAlive is the period of the server's ping messages. Default 12s;
 	// negative disables them.
@@ -98,8 +133,8 @@ func (c Config) Validate() error {
 	if c.InitTimeout < 0 {
 		errs = append(errs, errors.New("InitTimeout must not be negative"))
 	}
-	if c.RevalidateInterval < 0 {
-		errs = append(errs, errors.New("RevalidateInterval must not be negative"))
+	if c.RevalidateInterval < 0 || c.RevalidateGrace < 0 {
+		errs = append(errs, errors.New("RevalidateInterval and RevalidateGrace must not be negative"))
 	}
 	if c.MaxOperations < 0 {
 		errs = append(errs, errors.New("MaxOperations must not be negative"))
@@ -127,6 +162,9 @@ func (c Config) withDefaults() Config {
 	if c.RevalidateInterval == 0 {
 		c.RevalidateInterval = DefaultRevalidateInterval
 	}
+	if c.RevalidateGrace == 0 {
+		c.RevalidateGrace = DefaultRevalidateGrace
+	}
 	if c.KeepAlive == 0 {
 		c.KeepAlive = DefaultKeepAlive
 	}
@@ -146,4 +184,34 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// temporary marks an error of a check that could not be made.
+type temporary struct{ err error }
+
+func (t temporary) Error() string { return t.err.Error() }
+func (t temporary) Unwrap() error { return t.err }
+
+// Temporary marks err, returned by a [RevalidateFunc], as a failure to make
+// the check rather than a verdict: the socket stays open while the check is
+// retried (see [RevalidateFunc]).
+func Temporary(err error) error { return temporary{err} }
+
+func isTemporary(err error) bool {
+	var t temporary
+	return errors.As(err, &t)
+}
+
+// Refusal is an [InitFunc] error that closes the socket with its own code
+// and reason instead of 4403 "Forbidden".
+type Refusal struct {
+	Code   websocket.StatusCode
+	Reason string
+}
+
+func (r *Refusal) Error() string { return fmt.Sprintf("refused with %d: %s", int(r.Code), r.Reason) }
+
+// Refuse returns a [Refusal].
+func Refuse(code websocket.StatusCode, reason string) error {
+	return &Refusal{Code: code, Reason: reason}
 }

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // conn is one graphql-transport-ws connection.
@@ -55,11 +57,16 @@ type conn struct {
 
 	keepAlive  *time.Timer // sends the next ping; nil if disabled or not acknowledged
 	revalidate *time.Timer // runs the next revalidation; nil likewise
+
+	// failingSince is when revalidation started failing with temporary
+	// errors; zero while it succeeds. Used by the revalidation timer only.
+	failingSince time.Time
 }
 
 // operation is one running subscribe.
 type operation struct {
 	id     string
+	ctx    context.Context // the operation's own, for re-checks
 	cancel context.CancelFunc
 }
 
@@ -209,7 +216,12 @@ func (c *conn) init(ctx context.Context, payload json.RawMessage) (context.Conte
 		}
 		if err != nil {
 			c.log().InfoContext(ctx, "websocket connection_init rejected", "error", err)
-			c.close(CloseForbidden, "Forbidden")
+			var r *Refusal
+			if errors.As(err, &r) {
+				c.close(r.Code, r.Reason)
+			} else {
+				c.close(CloseForbidden, "Forbidden")
+			}
 			return nil, nil
 		}
 		// The session ending (token expiry, revocation) closes the socket
@@ -257,10 +269,12 @@ func (c *conn) ping() {
 }
 
 // revalidateSession calls the RevalidateFunc and schedules the next call, or
-// closes the socket with 4403 if it fails. It runs on the revalidation
+// closes the socket: with 4403 when the check fails, with 1013 when it could
+// not be made for the whole grace period. It runs on the revalidation
 // timer's goroutine; the period counts from the end of the previous call, so
-// a slow RevalidateFunc never runs twice at once. The call is given the
-// operations' context, cancelled when the connection ends (ctx).
+// a slow RevalidateFunc never runs twice at once (and failingSince needs no
+// lock). The call is given the operations' context, cancelled when the
+// connection ends (ctx).
 func (c *conn) revalidateSession(ctx, opsCtx context.Context) {
 	c.mu.Lock()
 	if c.closing {
@@ -273,20 +287,60 @@ func (c *conn) revalidateSession(ctx, opsCtx context.Context) {
 
 	rctx, cancel := context.WithCancel(opsCtx)
 	stop := context.AfterFunc(ctx, cancel)
-	err := c.cfg.Revalidate(rctx)
+	changed, err := c.cfg.Revalidate(rctx)
 	stop()
 	cancel()
-	if err != nil {
-		if ctx.Err() == nil {
-			c.log().InfoContext(ctx, "websocket session revalidation failed", "error", err)
-			c.close(CloseForbidden, "Forbidden")
+	next := c.cfg.RevalidateInterval
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return // the connection ended meanwhile
+	case err != nil && isTemporary(err):
+		now := time.Now()
+		if c.failingSince.IsZero() {
+			c.failingSince = now
 		}
+		if now.Sub(c.failingSince) >= c.cfg.RevalidateGrace {
+			c.log().WarnContext(ctx, "websocket session could not be revalidated within the grace period", "error", err)
+			c.close(websocket.StatusTryAgainLater, "Try again later")
+			return
+		}
+		c.log().InfoContext(ctx, "websocket session revalidation could not be made; retrying", "error", err)
+		next = min(next, revalidateRetry)
+	case err != nil:
+		c.log().InfoContext(ctx, "websocket session revalidation failed", "error", err)
+		c.close(CloseForbidden, "Forbidden")
 		return
+	default:
+		c.failingSince = time.Time{}
+		if changed && c.cfg.Authorize != nil {
+			c.reauthorize()
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closing {
-		c.revalidate.Reset(c.cfg.RevalidateInterval)
+		c.revalidate.Reset(next)
+	}
+}
+
+// revalidateRetry is how soon a revalidation that could not be made is
+// tried again (the interval, if that is shorter).
+const revalidateRetry = time.Second
+
+// reauthorize re-checks every running operation with the AuthorizeFunc after
+// the session changed; one that fails ends with an error message.
+func (c *conn) reauthorize() {
+	c.mu.Lock()
+	ops := slices.Clone(c.ops)
+	c.mu.Unlock()
+	for _, op := range ops {
+		err := c.cfg.Authorize(op.ctx)
+		if err == nil {
+			continue
+		}
+		resp := c.exec.DispatchError(op.ctx, gqlerror.List{{Message: err.Error(), Err: err}})
+		c.finish(op, func() { c.enqueueErrorsLocked(op.id, resp.Errors) })
+		op.cancel()
 	}
 }
 

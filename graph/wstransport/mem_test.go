@@ -50,7 +50,7 @@ func BenchmarkIdleSubscribedSocket(b *testing.B) {
 	tb := setup(b, wstransport.Config{
 		KeepAlive:          wstransport.DefaultKeepAlive,
 		RevalidateInterval: wstransport.DefaultRevalidateInterval,
-		Revalidate:         func(context.Context) error { return nil },
+		Revalidate:         func(context.Context) (bool, error) { return false, nil },
 		InitFunc: func(ctx context.Context, _ map[string]any) (context.Context, error) {
 			ctx, cancel := context.WithDeadline(ctx, time.Now().Add(time.Hour))
 			context.AfterFunc(ctx, cancel)

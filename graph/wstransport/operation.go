@@ -28,6 +28,18 @@ func (c *conn) subscribe(session context.Context, m message, start time.Time) bo
 	}
 	c.mu.Unlock()
 
+	if c.cfg.Operation != nil {
+		octx, err := c.cfg.Operation(session)
+		if err != nil {
+			resp := c.exec.DispatchError(session, gqlerror.List{{Message: err.Error(), Err: err}})
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.enqueueErrorsLocked(m.ID, resp.Errors)
+			return true
+		}
+		session = octx
+	}
+
 	// Only this goroutine adds operations, so the id stays free meanwhile.
 	params := m.params
 	params.Headers = c.header
@@ -49,7 +61,7 @@ func (c *conn) subscribe(session context.Context, m message, start time.Time) bo
 	}
 
 	ctx, cancel := context.WithCancel(graphql.WithOperationContext(ctx, rc))
-	op := &operation{id: m.ID, cancel: cancel}
+	op := &operation{id: m.ID, ctx: ctx, cancel: cancel}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -595,20 +596,140 @@ func TestRevalidate(t *testing.T) {
 			return context.WithValue(ctx, principalKey{}, "alice"), nil
 		},
 		RevalidateInterval: 10 * time.Millisecond,
-		Revalidate: func(ctx context.Context) error {
+		Revalidate: func(ctx context.Context) (bool, error) {
 			if ctx.Value(principalKey{}) != "alice" {
-				return errors.New("no principal")
+				return false, errors.New("no principal")
 			}
 			if calls.Add(1) < 3 {
-				return nil
+				return false, nil
 			}
-			return errors.New("user disabled")
+			return false, errors.New("user disabled")
 		},
 	})
 	c := b.dial(t)
 	c.init("")
 	c.expectClose(4403, "Forbidden")
 	require.Equal(t, int32(3), calls.Load())
+}
+
+// A revalidation that cannot be made (the database is down) neither closes
+// the socket as forbidden nor lets it run unchecked for ever: it is retried,
+// and the socket closes with 1013 once the grace period has passed.
+func TestRevalidateTemporaryFailure(t *testing.T) {
+	t.Parallel()
+
+	t.Run("recovers within the grace period", func(t *testing.T) {
+		t.Parallel()
+		var calls atomic.Int32
+		recovered := make(chan struct{})
+		b := setup(t, wstransport.Config{
+			RevalidateInterval: 10 * time.Millisecond,
+			RevalidateGrace:    time.Hour,
+			Revalidate: func(context.Context) (bool, error) {
+				switch n := calls.Add(1); {
+				case n < 4:
+					return false, wstransport.Temporary(errors.New("database unreachable"))
+				case n == 4:
+					close(recovered)
+				}
+				return false, nil
+			},
+		})
+		c := b.dial(t)
+		c.init("")
+		<-recovered
+		c.subscribe("h", "{ hello }")
+		c.expect("next", "h", `{"data":{"hello":"world"}}`)
+	})
+
+	t.Run("closes with 1013 after the grace period", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, wstransport.Config{
+			RevalidateInterval: 10 * time.Millisecond,
+			RevalidateGrace:    50 * time.Millisecond,
+			Revalidate: func(context.Context) (bool, error) {
+				return false, wstransport.Temporary(errors.New("database unreachable"))
+			},
+		})
+		c := b.dial(t)
+		c.init("")
+		c.expectClose(websocket.StatusTryAgainLater, "Try again later")
+	})
+}
+
+// When revalidation reports a changed session, each running operation is
+// re-checked: one that fails ends with an error message, the others run on.
+func TestRevalidateChangeReauthorizesOperations(t *testing.T) {
+	t.Parallel()
+
+	var changed atomic.Bool
+	b := setup(t, wstransport.Config{
+		RevalidateInterval: 10 * time.Millisecond,
+		Revalidate: func(context.Context) (bool, error) {
+			return changed.Swap(false), nil
+		},
+		Authorize: func(ctx context.Context) error {
+			field := graphql.GetOperationContext(ctx).Operation.SelectionSet[0].(*ast.Field)
+			if field.Alias == "revoked" {
+				return errors.New("your role may not do this")
+			}
+			return nil
+		},
+	})
+	c := b.dial(t)
+	c.init("")
+	c.subscribe("a", "subscription { revoked: forever }")
+	c.expect("next", "a", `{"data":{"revoked":0}}`)
+	c.subscribe("b", "subscription { kept: forever }")
+	c.expect("next", "b", `{"data":{"kept":0}}`)
+	changed.Store(true)
+	m := c.expect("error", "a", "")
+	require.Contains(t, string(m.Payload), "your role may not do this")
+	b.expectCancelled(t, "forever")
+	c.subscribe("h", "{ hello }")
+	c.expect("next", "h", `{"data":{"hello":"world"}}`)
+	c.expect("complete", "h", "")
+	c.send(wireMsg{ID: "b", Type: "complete"})
+	b.expectCancelled(t, "forever")
+}
+
+// The OperationFunc gives each operation its context, or refuses it.
+func TestOperationFunc(t *testing.T) {
+	t.Parallel()
+
+	var n atomic.Int32
+	b := setup(t, wstransport.Config{
+		Operation: func(session context.Context) (context.Context, error) {
+			if n.Add(1) > 2 {
+				return nil, errors.New("too many requests")
+			}
+			return context.WithValue(session, principalKey{}, fmt.Sprintf("snapshot-%d", n.Load())), nil
+		},
+	})
+	c := b.dial(t)
+	c.init("")
+	for i := 1; i <= 2; i++ {
+		id := fmt.Sprint(i)
+		c.subscribe(id, "{ whoami }")
+		c.expect("next", id, fmt.Sprintf(`{"data":{"whoami":"snapshot-%d"}}`, i))
+		c.expect("complete", id, "")
+	}
+	c.subscribe("3", "{ whoami }")
+	m := c.expect("error", "3", "")
+	require.Contains(t, string(m.Payload), "too many requests")
+}
+
+// An InitFunc's Refusal closes with its own code.
+func TestInitFuncRefusal(t *testing.T) {
+	t.Parallel()
+	b := setup(t, wstransport.Config{
+		InitFunc: func(context.Context, map[string]any) (context.Context, error) {
+			return nil, wstransport.Refuse(4429, "Too many open sockets")
+		},
+	})
+	c := b.dial(t)
+	c.send(wireMsg{Type: "connection_init"})
+	c.expectClose(4429, "Too many open sockets")
 }
 
 func TestPingPong(t *testing.T) {
