@@ -29,14 +29,14 @@ func deref(s *string) string {
 	return *s
 }
 
-// authPayload answers signUp and login; the rest of the response resolves
-// as the user who just signed in.
-func authPayload(ctx context.Context, s *organization.Session, err error) (*model.AuthPayload, error) {
+// authPayload answers signUp and login; the fields beneath it resolve as
+// the user who just signed in (see withIdentity).
+func authPayload(s *organization.Session, err error) (*model.AuthPayload, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth.Assume(ctx, &auth.Principal{OrgID: s.Organization.ID, Role: s.User.Role, UserID: s.User.ID})
-	return &model.AuthPayload{Token: s.Token, User: s.User, Organization: s.Organization}, nil
+	p := &auth.Principal{OrgID: s.Organization.ID, Role: s.User.Role, UserID: s.User.ID}
+	return &model.AuthPayload{Token: s.Token, User: s.User, Organization: s.Organization, Principal: p}, nil
 }
 
 func conversationFilter(f *model.ConversationFilter) *conversation.Filter {

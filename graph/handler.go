@@ -9,12 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -25,12 +24,12 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"golang.org/x/time/rate"
 
 	"frontdesk/graph/generated"
 	"frontdesk/graph/wstransport"
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
+	"frontdesk/internal/ratelimit"
 )
 
 // Authenticator turns a bearer token into a principal and its expiry.
@@ -54,7 +53,15 @@ type Options struct {
 	InitTimeout time.Duration
 	// RevalidateInterval is how often a WebSocket re-checks its token's user.
 	RevalidateInterval time.Duration
-	Logger             *slog.Logger
+	// RevalidateGrace is how long a WebSocket stays open while its re-check
+	// cannot be made (the database is down); 0 is the transport's default.
+	RevalidateGrace time.Duration
+	// MaxSocketsPerUser caps the WebSockets one user (or, anonymous, one
+	// address) holds open.
+	MaxSocketsPerUser int
+	// TrustedProxies may name the client in X-Forwarded-For.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
 }
 
 // Endpoint is the /graphql handler and its WebSocket transport (which the
@@ -67,44 +74,20 @@ type Endpoint struct {
 // NewEndpoint builds the GraphQL endpoint over the resolvers.
 func NewEndpoint(r *Resolver, db bun.IDB, authn Authenticator, o Options) *Endpoint {
 	log := o.Logger
+	limiter := ratelimit.New(o.RateLimit, o.RateBurst, ratelimit.DefaultCapacity)
+	socks := &sockets{authn: authn, limiter: limiter, slots: ratelimit.NewSlots(o.MaxSocketsPerUser), authorize: r.authorizeSubscription}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()}))
 	ws := &wstransport.Transport{Config: wstransport.Config{
 		AllowedOrigins:          o.AllowedOrigins,
 		InsecureSkipOriginCheck: !o.Production && len(o.AllowedOrigins) == 0,
 		InitTimeout:             o.InitTimeout,
 		RevalidateInterval:      o.RevalidateInterval,
+		RevalidateGrace:         o.RevalidateGrace,
 		Logger:                  log,
-		InitFunc: func(ctx context.Context, payload map[string]any) (context.Context, error) {
-			token := bearer(stringField(payload, "Authorization", "authorization"))
-			if token == "" {
-				token = stringField(payload, "token")
-			}
-			if token == "" {
-				// Anonymous sockets are allowed; protected subscriptions
-				// answer UNAUTHENTICATED.
-				return ctx, nil
-			}
-			p, exp, err := authn.Authenticate(ctx, token)
-			if err != nil {
-				return nil, err
-			}
-			conn := ctx
-			ctx = auth.WithPrincipal(ctx, p)
-			ctx = context.WithValue(ctx, wsTokenKey{}, token)
-			// The transport closes the socket (4403) when this deadline,
-			// the token's expiry, passes.
-			ctx, cancel := context.WithDeadline(ctx, exp)
-			context.AfterFunc(conn, cancel)
-			return ctx, nil
-		},
-		Revalidate: func(ctx context.Context) error {
-			token, _ := ctx.Value(wsTokenKey{}).(string)
-			if token == "" {
-				return nil
-			}
-			_, _, err := authn.Authenticate(ctx, token)
-			return err
-		},
+		InitFunc:                socks.init,
+		Revalidate:              socks.revalidate,
+		Authorize:               socks.reauthorize,
+		Operation:               socks.operation,
 	}}
 	srv.AddTransport(ws)
 	srv.AddTransport(httpTransport{})
@@ -121,15 +104,15 @@ func NewEndpoint(r *Resolver, db bun.IDB, authn Authenticator, o Options) *Endpo
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(depthLimit{max: o.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	srv.Use(oneIdentityField{})
+	srv.AroundFields(withIdentity)
 
 	var h http.Handler = srv
 	h = WithLoaders(db, h)
-	h = withAuth(authn, h)
-	h = withLimits(o, h)
+	h = withLimits(o, limiter, h)
+	h = withAuth(authn, o.TrustedProxies, h)
 	return &Endpoint{Handler: h, WS: ws}
 }
-
-type wsTokenKey struct{}
 
 func stringField(m map[string]any, keys ...string) string {
 	for _, k := range keys {
@@ -147,41 +130,75 @@ func bearer(h string) string {
 	return ""
 }
 
-// withAuth authenticates the bearer token, if any. A bad token does not fail
-// the request: it makes protected fields answer UNAUTHENTICATED, while public
-// ones ({ __typename }, signUp, login) still work.
-func withAuth(authn Authenticator, next http.Handler) http.Handler {
+// request is what withAuth learnt of a request before any operation runs.
+type request struct {
+	addr  string // the client's address (see ratelimit.ClientAddr)
+	token string // the bearer token of the Authorization header, if any
+}
+
+type requestKey struct{}
+
+func requestFrom(ctx context.Context) request {
+	r, _ := ctx.Value(requestKey{}).(request)
+	return r
+}
+
+// withAuth authenticates the bearer token, if any, and records the client's
+// address. A bad token does not fail the request: it makes protected fields
+// answer UNAUTHENTICATED, while public ones ({ __typename }, signUp, login)
+// still work. The principal it sets is the request's for good: nothing the
+// request runs can change it.
+func withAuth(authn Authenticator, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := auth.WithSlot(r.Context())
+		ctx := r.Context()
+		req := request{addr: ratelimit.ClientAddr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted)}
 		if h := r.Header.Get("Authorization"); h != "" {
-			token := bearer(h)
-			p, _, err := authn.Authenticate(ctx, token)
+			req.token = bearer(h)
+			p, _, err := authn.Authenticate(ctx, req.token)
 			if err != nil {
 				ctx = auth.WithFailure(ctx, err)
 			} else {
 				ctx = auth.WithPrincipal(ctx, p)
 			}
 		}
+		ctx = context.WithValue(ctx, requestKey{}, req)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// limitKey is the key the rate limits count a caller against: the verified
+// user or visitor, else the client's address. Never an unverified token,
+// which a client could change with every request.
+func limitKey(p *auth.Principal, addr string) string {
+	switch {
+	case p == nil:
+		return "a:" + addr
+	case p.Role == auth.RoleVisitor:
+		return "v:" + p.ConversationID.String()
+	default:
+		return "u:" + p.UserID.String()
+	}
 }
 
 // maxQueueWait is how long a request may wait for a free executor worker.
 const maxQueueWait = 250 * time.Millisecond
 
-// withLimits enforces, for plain HTTP requests, the body size (413), the
-// per-client rate (429), the executor worker limit and the request timeout.
-// WebSockets bypass the timeout and body limits: they have their own.
-func withLimits(o Options, next http.Handler) http.Handler {
+// withLimits enforces the per-client rate (429) on every request, WebSocket
+// upgrades included (each operation over a socket is counted by the
+// socket's OperationFunc), and for plain HTTP requests the body size (413),
+// the executor worker limit and the request timeout. WebSockets bypass the
+// timeout and body limits: they have their own.
+func withLimits(o Options, limiter *ratelimit.Limiter, next http.Handler) http.Handler {
 	sem := make(chan struct{}, o.Workers)
-	limiter := newRateLimiter(o.RateLimit, o.RateBurst)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebSocket(r) {
-			next.ServeHTTP(w, r)
+		p, _ := auth.FromContext(r.Context())
+		if !limiter.Allow(limitKey(p, requestFrom(r.Context()).addr)) {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many requests; slow down")
 			return
 		}
-		if !limiter.allow(clientKey(r)) {
-			writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many requests; slow down")
+		if isWebSocket(r) {
+			next.ServeHTTP(w, r)
 			return
 		}
 		if r.Body != nil && r.Method == http.MethodPost {
@@ -225,65 +242,10 @@ func isWebSocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// clientKey rate-limits by token when there is one (so one office behind
-// one address is not throttled as a single client), else by address.
-func clientKey(r *http.Request) string {
-	if t := bearer(r.Header.Get("Authorization")); t != "" {
-		if len(t) > 64 {
-			t = t[len(t)-64:] // the signature part is unique per token
-		}
-		return "t:" + t
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return "a:" + host
-}
-
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, `{"errors":[{"message":"`+msg+`","extensions":{"code":"`+code+`"}}]}`)
-}
-
-// rateLimiter is a token bucket per client, forgotten after a quiet minute.
-type rateLimiter struct {
-	mu      sync.Mutex
-	rps     rate.Limit
-	burst   int
-	clients map[string]*client
-	swept   time.Time
-}
-
-type client struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newRateLimiter(rps float64, burst int) *rateLimiter {
-	return &rateLimiter{rps: rate.Limit(rps), burst: burst, clients: map[string]*client{}, swept: time.Now()}
-}
-
-func (l *rateLimiter) allow(key string) bool {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
-		for k, c := range l.clients {
-			if now.Sub(c.seen) > time.Minute {
-				delete(l.clients, k)
-			}
-		}
-		l.swept = now
-	}
-	c, ok := l.clients[key]
-	if !ok {
-		c = &client{lim: rate.NewLimiter(l.rps, l.burst)}
-		l.clients[key] = c
-	}
-	c.seen = now
-	return c.lim.AllowN(now, 1)
 }
 
 // Media types a GraphQL-over-HTTP response may have.

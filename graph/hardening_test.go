@@ -182,23 +182,24 @@ func TestSignInOverSocketDoesNotChangeItsIdentity(t *testing.T) {
 	_, data = agent.Next(ctx)
 	require.NotEmpty(t, data["startWebChat"].(map[string]any)["conversation"].(map[string]any)["id"])
 	agent.Subscribe(ctx, "me", `{ me { role } }`, nil)
-	_, data = agent.Next(ctx)
-	require.Equal(t, map[string]any{"me": map[string]any{"role": "AGENT"}}, data)
+	msg = readUntil(t, ctx, agent, "me", "next")
+	require.Equal(t, map[string]any{"data": map[string]any{"me": map[string]any{"role": "AGENT"}}}, msg["payload"])
 
-	// Over HTTP, one request signing in as someone answers that selection
-	// as them, and the next request with the old token is still the old one.
+	// Over HTTP, an anonymous request signing in answers its selection as
+	// the user it signed in, team-only fields included.
 	var out struct {
 		Login struct {
 			User         struct{ Role string }
 			Organization struct {
 				ID       string
-				Settings struct{ BotDisclosure string }
+				Settings struct{ Tone string }
 			}
 		}
 	}
-	s.MustDo(agentToken, `mutation($e: String!) { login(email: $e, password: "password-123") { user { role } organization { id settings { botDisclosure } } } }`, map[string]any{"e": owner.Me.Email}, &out)
+	s.MustDo("", `mutation($e: String!) { login(email: $e, password: "password-123") { user { role } organization { id settings { tone } } } }`, map[string]any{"e": owner.Me.Email}, &out)
 	require.Equal(t, "OWNER", out.Login.User.Role)
-	require.NotEmpty(t, out.Login.Organization.Settings.BotDisclosure)
+	require.Equal(t, org.ID, out.Login.Organization.ID)
+	require.NotEmpty(t, out.Login.Organization.Settings.Tone)
 }
 
 // Item 3: the rate limit is keyed on what was verified: a fresh junk token

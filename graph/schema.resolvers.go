@@ -159,7 +159,7 @@ func (r *mutationResolver) SignUp(ctx context.Context, input model.SignUpInput) 
 		OrganizationName: input.OrganizationName, Name: input.Name, Email: input.Email, Password: input.Password,
 		TimeZone: deref(input.TimeZone), Country: deref(input.Country), Currency: deref(input.Currency), TeamLanguage: deref(input.TeamLanguage),
 	})
-	return authPayload(ctx, s, err)
+	return authPayload(s, err)
 }
 
 func (r *mutationResolver) ConnectChannel(ctx context.Context, input channel.ConnectInput) (*channel.Account, error) {
@@ -175,8 +175,8 @@ func (r *mutationResolver) DisconnectChannel(ctx context.Context, id uuid.UUID) 
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
-	s, err := r.OrgSvc.Login(ctx, email, password)
-	return authPayload(ctx, s, err)
+	s, err := r.OrgSvc.Login(ctx, email, password, requestFrom(ctx).addr)
+	return authPayload(s, err)
 }
 
 func (r *mutationResolver) InviteUser(ctx context.Context, input model.InviteUserInput) (*organization.User, error) {
@@ -196,10 +196,9 @@ func (r *mutationResolver) StartWebChat(ctx context.Context, publicKey string, v
 	if err != nil {
 		return nil, err
 	}
-	// The visitor's own token authorises the rest of this response.
+	// The fields beneath resolve as the visitor (see withIdentity).
 	p := &auth.Principal{OrgID: s.Conversation.OrganizationID, Role: auth.RoleVisitor, ContactID: *s.Conversation.ContactID, ConversationID: s.Conversation.ID}
-	auth.Assume(ctx, p)
-	return &model.WebChatSession{Token: s.Token, Conversation: s.Conversation}, nil
+	return &model.WebChatSession{Token: s.Token, Conversation: s.Conversation, Principal: p}, nil
 }
 
 func (r *mutationResolver) SendVisitorMessage(ctx context.Context, conversationID uuid.UUID, text string, payload *string) (*conversation.Message, error) {

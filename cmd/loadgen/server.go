@@ -290,6 +290,7 @@ func startServer(ctx context.Context, o serverOptions) (*server, error) {
 	cfg.DataDir = os.TempDir()
 	cfg.Addr = o.Addr
 	cfg.RateLimit, cfg.RateBurst = 1e6, 1_000_000
+	cfg.WSMaxPerUser = 1_000_000 // fanout and wsmem open thousands of sockets as one user
 	cfg.ShutdownTimeout = 5 * time.Second
 	if o.Configure != nil {
 		o.Configure(&cfg)

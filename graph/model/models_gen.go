@@ -22,12 +22,6 @@ type AttachmentInput struct {
 	Name *string `json:"name,omitempty"`
 }
 
-type AuthPayload struct {
-	Token        string                     `json:"token"`
-	User         *organization.User         `json:"user"`
-	Organization *organization.Organization `json:"organization"`
-}
-
 type ConversationConnection struct {
 	Edges    []*ConversationEdge `json:"edges"`
 	PageInfo *PageInfo           `json:"pageInfo"`
@@ -111,9 +105,4 @@ type UserConnection struct {
 type UserEdge struct {
 	Cursor string             `json:"cursor"`
 	Node   *organization.User `json:"node"`
-}
-
-type WebChatSession struct {
-	Token        string                     `json:"token"`
-	Conversation *conversation.Conversation `json:"conversation"`
 }

@@ -5,7 +5,6 @@ package auth
 
 import (
 	"context"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -86,43 +85,11 @@ func WithFailure(ctx context.Context, err error) context.Context {
 	return context.WithValue(ctx, authErrKey{}, err)
 }
 
-type slotKey struct{}
-
-// slot holds a principal that a public mutation establishes mid-request
-// (startWebChat signs a visitor in), so the rest of its response resolves
-// as that visitor.
-type slot struct {
-	mu sync.Mutex
-	p  *Principal
-}
-
-// WithSlot returns ctx able to take a principal later through Assume.
-func WithSlot(ctx context.Context) context.Context {
-	return context.WithValue(ctx, slotKey{}, &slot{})
-}
-
-// Assume makes p the principal for the rest of the request: a public
-// mutation that signs someone in (signUp, login, startWebChat) answers its
-// own selection as that identity, whatever token the request carried.
-func Assume(ctx context.Context, p *Principal) {
-	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
-		s.mu.Lock()
-		s.p = p
-		s.mu.Unlock()
-	}
-}
-
-// FromContext returns the principal, if the caller is authenticated. An
-// identity assumed mid-request wins over the request's token.
+// FromContext returns the principal, if the caller is authenticated. The
+// principal of a request or a socket's operation is fixed when it starts:
+// nothing it runs can change it (a sign-in answers its own selection as the
+// new identity through its payload, not through the context).
 func FromContext(ctx context.Context) (*Principal, bool) {
-	if s, ok := ctx.Value(slotKey{}).(*slot); ok {
-		s.mu.Lock()
-		p := s.p
-		s.mu.Unlock()
-		if p != nil {
-			return p, true
-		}
-	}
 	p, ok := ctx.Value(principalKey{}).(*Principal)
 	return p, ok && p != nil
 }
