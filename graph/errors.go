@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -25,6 +26,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(gqlErr, string(ae.Code))
 			if ae.Field != "" {
 				gqlErr.Extensions["field"] = ae.Field
+			}
+			if ae.RetryAfter > 0 {
+				gqlErr.Extensions["retryAfter"] = int(math.Ceil(ae.RetryAfter.Seconds()))
 			}
 			return gqlErr
 		}

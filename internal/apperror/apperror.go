@@ -7,6 +7,7 @@ package apperror
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a client-visible error class.
@@ -29,6 +30,9 @@ type Error struct {
 	Message string
 	// Field names the input field at fault, for INVALID_INPUT.
 	Field string
+	// RetryAfter says when to try again, for RATE_LIMITED (shown to
+	// clients as extensions.retryAfter, whole seconds).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -88,8 +88,15 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) 
 	return s.session(owner, org)
 }
 
-// Login checks an e-mail and password.
-func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
+// Login checks an e-mail and password from a client at address. Failed
+// attempts are limited per (account, address) and per address (see
+// SignInWindow); an unknown e-mail takes the same path, with the same
+// answers and the same password-check cost, as a wrong password.
+func (s *Service) Login(ctx context.Context, email, password, address string) (*Session, error) {
+	account := accountKey(email)
+	if err := s.checkSignInLimit(ctx, account, address); err != nil {
+		return nil, err
+	}
 	u := new(User)
 	err := s.db.NewSelect().Model(u).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -98,7 +105,13 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	// Check the password even for an unknown address so that timing does
 	// not reveal which addresses exist.
 	if !s.passwords.Check(u.PasswordHash, password) || !u.Active {
+		if err := s.recordSignInFailure(ctx, account, address); err != nil {
+			return nil, err
+		}
 		return nil, apperror.New(apperror.Unauthenticated, "wrong e-mail or password")
+	}
+	if err := s.clearSignInFailures(ctx, account, address); err != nil {
+		return nil, err
 	}
 	org, err := s.orgByID(ctx, u.OrganizationID)
 	if err != nil {
