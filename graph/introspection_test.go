@@ -46,7 +46,7 @@ func TestIntrospectionPassesTheDepthLimit(t *testing.T) {
 	}
 
 	// __type is exempt like __schema.
-	deepType := `{ __type(name: "Query") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }`
+	deepType := `{ __type(name: "Query") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } } }`
 	var typ struct {
 		Type struct{ Fields []any } `json:"__type"`
 	}
