@@ -25,9 +25,11 @@ const (
 	mediaGQLRS = "application/graphql-response+json"
 )
 
-// deepQuery nests 13 fields deep (__schema types fields type, 8 ofType,
-// name), one more than the default depth limit.
-var deepQuery = "{ __schema { types { fields { type" + strings.Repeat(" { ofType", 8) + " { name" + strings.Repeat(" }", 13)
+// deepQuery nests data fields 15 deep, past the default depth limit of 12.
+// It is made of data fields because introspection fields do not count
+// against the limit.
+const deepQuery = `{ conversations(first: 1) { edges { node { messages(first: 1) { edges { node { conversation {
+	messages(first: 1) { edges { node { conversation { messages(first: 1) { edges { node { id } } } } } } } } } } } } } } }`
 
 type httpCase struct {
 	name        string

@@ -14,7 +14,12 @@ import (
 )
 
 // depthLimit rejects operations whose selections nest deeper than max,
-// before anything executes.
+// before anything executes. Introspection (__schema, __type and everything
+// under them) does not count: graphql-js's getIntrospectionQuery(), which
+// GraphiQL, Apollo Sandbox, graphql-codegen and Postman send, nests 15 deep
+// through its ofType chain, and what it walks is the schema held in memory,
+// not data (gqlgen's complexity limit leaves __schema out for the same
+// reason). Production refuses introspection altogether.
 type depthLimit struct{ max int }
 
 var _ interface {
@@ -46,6 +51,9 @@ func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
+			if isIntrospection(s.Name) {
+				continue
+			}
 			if len(s.SelectionSet) == 0 {
 				d = seen + 1
 			} else {
@@ -63,6 +71,12 @@ func selectionDepth(set ast.SelectionSet, frags ast.FragmentDefinitionList, seen
 		}
 	}
 	return best
+}
+
+// isIntrospection reports whether a field is an introspection entry point.
+// __typename is not one: it is a leaf and counts like any other field.
+func isIntrospection(field string) bool {
+	return field == "__schema" || field == "__type"
 }
 
 // complexity prices lists by how many items they may return, so that

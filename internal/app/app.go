@@ -33,6 +33,7 @@ import (
 	"frontdesk/internal/database"
 	"frontdesk/internal/delivery"
 	"frontdesk/internal/eager"
+	"frontdesk/internal/graphiql"
 	"frontdesk/internal/intake"
 	"frontdesk/internal/lead"
 	"frontdesk/internal/llm"
@@ -331,7 +332,13 @@ func (a *App) Build(ctx context.Context) error {
 		Logger: a.Log,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", a.Endpoint)
+	var gql http.Handler = a.Endpoint
+	if !a.Config.Production() {
+		// Browsers get GraphiQL at /graphql; production never serves it.
+		gql = graphiql.Page(gql)
+		mux.Handle("GET "+graphiql.AssetPath, graphiql.Assets())
+	}
+	mux.Handle("/graphql", gql)
 	mux.Handle("/webhooks/", intake.New(a.DB.Bun, connections, a.Conversations, a.Delivery, a.Log))
 	mux.Handle("GET /media/", a.Media.Handler(a.Organizations))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
