@@ -43,13 +43,19 @@ FRONTDESK_JWT_SECRET, FRONTDESK_ENV, FRONTDESK_LOG_LEVEL, ...): see README.md.
 `
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "frontdesk:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// run executes one command until it finishes or ctx is cancelled. The
+// environment comes through env (os.LookupEnv in main) so that tests can
+// run commands side by side, each with its own settings.
+func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -58,14 +64,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	cfg, err := config.Load()
+	cfg, err := config.LoadFrom(env)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := logging.New(stderr, cfg.LogLevel)
 	slog.SetDefault(log)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	switch cmd {
 	case "serve":
