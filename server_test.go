@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/apptest"
+	"frontdesk/internal/auth"
 	"frontdesk/internal/database"
 	"frontdesk/internal/dbtest"
 	"frontdesk/internal/organization"
@@ -255,4 +256,26 @@ func TestUnseedRemovesDemo(t *testing.T) {
 	out, _, err = runCmd(t, env, "unseed")
 	require.NoError(t, err)
 	require.Contains(t, out, "no demo organisation")
+}
+
+// token names the problem when the e-mail is unknown or its user
+// deactivated, instead of printing an SQL error.
+func TestTokenUnknownUser(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	_, _, err := runCmd(t, env, "seed")
+	require.NoError(t, err)
+
+	out, _, err := runCmd(t, env, "token", "-email", "Admin@Demo.Frontdesk.Test")
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(out, "eyJ"), "no token printed: %q", out)
+
+	_, _, err = runCmd(t, env, "token", "-email", "nobody@example.test")
+	require.EqualError(t, err, `no user with e-mail "nobody@example.test"`)
+
+	agent := organization.DemoEmail(auth.RoleAgent)
+	_, err = openDB(t, env["DATABASE_URL"]).Bun.NewUpdate().Table("users").Set("active = false").Where("email = ?", agent).Exec(context.Background())
+	require.NoError(t, err)
+	_, _, err = runCmd(t, env, "token", "-email", agent)
+	require.EqualError(t, err, `user "`+agent+`" is deactivated`)
 }
