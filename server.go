@@ -47,8 +47,8 @@ Usage:
                                  channels, conversations, messages, events, leads and
                                  its River jobs) in one transaction; production
                                  refuses without -production
-  frontdesk token -email ADDR    print an access token for an existing user
-                 [-ttl 24h]
+  frontdesk token -email ADDR    print an access token for an existing active user
+                                 (valid for FRONTDESK_TOKEN_TTL)
   frontdesk help                 show this help
 
 Configuration is read from the environment (FRONTDESK_ADDR, DATABASE_URL,

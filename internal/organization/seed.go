@@ -2,12 +2,15 @@ package organization
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
 )
@@ -108,11 +111,20 @@ func DeleteDemo(ctx context.Context, tx bun.Tx) (uuid.UUID, error) {
 }
 
 // TokenFor mints a token for an existing active user, by e-mail (the
-// `token` command and the start-up banner).
+// `token` command and the start-up banner). An unknown e-mail is a
+// NOT_FOUND error and a deactivated user a FORBIDDEN one, each saying so in
+// a line an operator can read.
 func (s *Service) TokenFor(ctx context.Context, email string) (string, *User, error) {
 	u := new(User)
-	if err := s.db.NewSelect().Model(u).Where("lower(email) = lower(?) AND active", email).Scan(ctx); err != nil {
-		return "", nil, fmt.Errorf("find active user %q: %w", email, err)
+	err := s.db.NewSelect().Model(u).Where("lower(email) = lower(?)", email).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, apperror.NotFoundf("no user with e-mail %q", email)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("find user %q: %w", email, err)
+	}
+	if !u.Active {
+		return "", nil, apperror.New(apperror.Forbidden, "user %q is deactivated", email)
 	}
 	tok, _, err := s.tokens.IssueUser(u.ID, u.OrganizationID, u.Role)
 	return tok, u, err
