@@ -160,7 +160,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	defer a.Close()
 	if cfg.Production() {
-		if err := warnDemo(ctx, a, log); err != nil {
+		if err := a.WarnDemo(ctx); err != nil {
 			return err
 		}
 	} else if _, err := a.SeedDemo(ctx); err != nil {
@@ -220,19 +220,6 @@ func demoCommand(cmd string, args []string, cfg config.Config, stderr io.Writer)
 		return fmt.Errorf("seed: refusing in production (FRONTDESK_ENV=production): the demo organisation's users share the published password %q and its web chat key is public; pass -production to seed it anyway", organization.DemoPassword)
 	}
 	return fmt.Errorf("%s: refusing in production (FRONTDESK_ENV=production) without -production: it deletes the demo organisation and all its data", cmd)
-}
-
-// warnDemo logs a warning when a production database holds the demo
-// organisation: anyone who read the README can sign in to it.
-func warnDemo(ctx context.Context, a *app.App, log *slog.Logger) error {
-	demo, err := a.Organizations.Demo(ctx)
-	if err != nil || demo == nil {
-		return err
-	}
-	log.WarnContext(ctx, "production database holds the demo organisation, whose users share the password published in the README; remove it with: frontdesk unseed -production",
-		slog.String("slug", demo.Slug), slog.String("name", demo.Name), slog.String("organization_id", demo.ID.String()),
-		slog.String("remove_with", "frontdesk unseed -production"))
-	return nil
 }
 
 func displayAddr(addr string) string {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -69,4 +70,22 @@ func (a *App) RemoveDemo(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("remove demo: %w", err)
 	}
 	return removed, nil
+}
+
+// RemoveDemoCommand is the command that removes the demo organisation from
+// a production database (RemoveDemo).
+const RemoveDemoCommand = "frontdesk unseed -production"
+
+// WarnDemo logs a warning when the database holds the demo organisation:
+// production calls it at start-up, since anyone who read the README can
+// sign in to that organisation and its web chat key is public.
+func (a *App) WarnDemo(ctx context.Context) error {
+	demo, err := a.Organizations.Demo(ctx)
+	if err != nil || demo == nil {
+		return err
+	}
+	a.Log.WarnContext(ctx, "the database holds the demo organisation, whose users share the password published in the README; remove it with: "+RemoveDemoCommand,
+		slog.String("slug", demo.Slug), slog.String("name", demo.Name), slog.String("organization_id", demo.ID.String()),
+		slog.String("remove_with", RemoveDemoCommand))
+	return nil
 }
