@@ -1,9 +1,14 @@
 // Command frontdesk runs the Frontdesk GraphQL server.
 //
-//	frontdesk [serve]          run the server (default)
-//	frontdesk migrate          create the database if needed and apply migrations
-//	frontdesk seed             migrate, then create the demo organisation if missing
-//	frontdesk token -email E   mint an access token for an existing user
+//	frontdesk [serve]                run the server (default)
+//	frontdesk migrate                create the database if needed and apply migrations
+//	frontdesk seed [-production]     migrate, then create the demo organisation if missing
+//	frontdesk unseed [-production]   delete the demo organisation and all its data
+//	frontdesk token -email E         mint an access token for an existing user
+//
+// The demo organisation's users share a published password, so production
+// (FRONTDESK_ENV=production) never seeds it on its own, refuses seed and
+// unseed without -production, and warns at start-up when it finds one.
 //
 // Configuration comes from environment variables; see README.md.
 package main
@@ -31,11 +36,19 @@ import (
 const usage = `Frontdesk: an AI front office behind a GraphQL API.
 
 Usage:
-  frontdesk [serve]              run the server (default): migrate, seed the demo, listen
+  frontdesk [serve]              run the server (default): migrate and listen; in
+                                 development also seed the demo organisation and
+                                 print a demo admin token (production never does)
   frontdesk migrate              create the database if missing and apply migrations
-  frontdesk seed                 migrate, then create the demo organisation if missing
-  frontdesk token -email ADDR    print an access token for an existing user
-                 [-ttl 24h]
+  frontdesk seed [-production]   migrate, then create the demo organisation if
+                                 missing; its users share a published password, so
+                                 production refuses without -production
+  frontdesk unseed [-production] delete the demo organisation and all its data (users,
+                                 channels, conversations, messages, events, leads and
+                                 its River jobs) in one transaction; production
+                                 refuses without -production
+  frontdesk token -email ADDR    print an access token for an existing active user
+                                 (valid for FRONTDESK_TOKEN_TTL)
   frontdesk help                 show this help
 
 Configuration is read from the environment (FRONTDESK_ADDR, DATABASE_URL,
@@ -43,13 +56,19 @@ FRONTDESK_JWT_SECRET, FRONTDESK_ENV, FRONTDESK_LOG_LEVEL, ...): see README.md.
 `
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "frontdesk:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// run executes one command until it finishes or ctx is cancelled. The
+// environment comes through env (os.LookupEnv in main) so that tests can
+// run commands side by side, each with its own settings.
+func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -58,14 +77,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	cfg, err := config.Load()
+	cfg, err := config.LoadFrom(env)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := logging.New(stderr, cfg.LogLevel)
 	slog.SetDefault(log)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	switch cmd {
 	case "serve":
@@ -79,6 +96,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
 	case "seed":
+		if err := demoCommand(cmd, args, cfg, stderr); err != nil {
+			return err
+		}
 		a, err := app.Connect(ctx, cfg, log)
 		if err != nil {
 			return err
@@ -89,6 +109,25 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "demo organisation ready (created now: %t)\n", created)
+		return nil
+	case "unseed":
+		if err := demoCommand(cmd, args, cfg, stderr); err != nil {
+			return err
+		}
+		a, err := app.Connect(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		removed, err := a.RemoveDemo(ctx)
+		if err != nil {
+			return err
+		}
+		if removed {
+			fmt.Fprintln(stdout, "demo organisation removed, with all its data")
+		} else {
+			fmt.Fprintln(stdout, "no demo organisation: nothing removed")
+		}
 		return nil
 	case "token":
 		fs := flag.NewFlagSet("token", flag.ContinueOnError)
@@ -120,7 +159,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	defer a.Close()
-	if _, err := a.SeedDemo(ctx); err != nil {
+	if cfg.Production() {
+		if err := a.WarnDemo(ctx); err != nil {
+			return err
+		}
+	} else if _, err := a.SeedDemo(ctx); err != nil {
 		return err
 	}
 	if err := a.Build(ctx); err != nil {
@@ -140,18 +183,43 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		// only now.
 		url = "http://" + displayAddr(ln.Addr().String())
 	}
-	tok, _, err := a.Organizations.TokenFor(ctx, organization.DemoEmail(auth.RoleAdmin))
-	if err != nil {
-		return err
+	banner := fmt.Sprintf("Frontdesk is running.\n  GraphQL:    %s/graphql\n  WebSocket:  %s/graphql (graphql-transport-ws)\n",
+		url, strings.Replace(url, "http", "ws", 1))
+	if !cfg.Production() {
+		tok, _, err := a.Organizations.TokenFor(ctx, organization.DemoEmail(auth.RoleAdmin))
+		if err != nil {
+			return err
+		}
+		banner += fmt.Sprintf("  Web chat public key: %s\n  Demo admin token (valid %s):\n%s\n", organization.DemoPublicKey, cfg.TokenTTL, tok)
 	}
-	fmt.Fprintf(stdout, "Frontdesk is running.\n  GraphQL:    %s/graphql\n  WebSocket:  %s/graphql (graphql-transport-ws)\n  Web chat public key: %s\n  Demo admin token (valid %s):\n%s\n",
-		url, strings.Replace(url, "http", "ws", 1), organization.DemoPublicKey, cfg.TokenTTL, tok)
+	fmt.Fprint(stdout, banner)
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("env", cfg.Env))
 	err = a.Serve(ctx, ln)
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// demoCommand parses the flags of seed and unseed and refuses them in
+// production unless -production says the operator means it.
+func demoCommand(cmd string, args []string, cfg config.Config, stderr io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	production := fs.Bool("production", false, "run even though FRONTDESK_ENV=production")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected arguments %q", cmd, fs.Args())
+	}
+	if !cfg.Production() || *production {
+		return nil
+	}
+	if cmd == "seed" {
+		return fmt.Errorf("seed: refusing in production (FRONTDESK_ENV=production): the demo organisation's users share the published password %q and its web chat key is public; pass -production to seed it anyway", organization.DemoPassword)
+	}
+	return fmt.Errorf("%s: refusing in production (FRONTDESK_ENV=production) without -production: it deletes the demo organisation and all its data", cmd)
 }
 
 func displayAddr(addr string) string {

@@ -1,6 +1,6 @@
 // Package extract pulls the entities Frontdesk acts on out of a customer's or
 // an employee's message: order id, phone, email, dates and times, amounts of
-// money, SKU and city (see shared/docs/intents.md, section "entities").
+// money, SKU and city (see docs/intents.md, section "Entities").
 //
 // It reports only what is literally written and never invents a value: an
 // amount written without a currency marker has an empty Currency, a date with

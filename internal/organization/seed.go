@@ -2,12 +2,15 @@ package organization
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
 )
@@ -71,12 +74,57 @@ func (s *Service) SeedDemo(ctx context.Context) (bool, error) {
 	return created, nil
 }
 
+// Demo returns the demo organisation, or nil when the database holds none.
+func (s *Service) Demo(ctx context.Context) (*Organization, error) {
+	var orgs []Organization
+	if err := s.db.NewSelect().Model(&orgs).Where("slug = ?", DemoSlug).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("find demo organization: %w", err)
+	}
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	return &orgs[0], nil
+}
+
+// DeleteDemo deletes the demo organisation inside tx, and with it, through
+// the schema's ON DELETE CASCADE, every row that belongs to it (users,
+// channels, contacts, conversations, messages, events, leads...). It
+// returns the deleted organisation's id, or uuid.Nil when there was none.
+// Rows that only refer to the organisation by value, such as River jobs,
+// are the caller's to delete in the same transaction. Only the seeded
+// organisation has the slug DemoSlug: signUp slugs end in a suffix of
+// the organisation's id.
+func DeleteDemo(ctx context.Context, tx bun.Tx) (uuid.UUID, error) {
+	// The seed's lock: a seed running at the same time waits, and then
+	// either sees the demo organisation gone or creates a new one after.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, demoLockKey); err != nil {
+		return uuid.Nil, fmt.Errorf("lock demo seed: %w", err)
+	}
+	var ids []uuid.UUID
+	if err := tx.NewDelete().Model((*Organization)(nil)).Where("slug = ?", DemoSlug).Returning("id").Scan(ctx, &ids); err != nil {
+		return uuid.Nil, fmt.Errorf("delete demo organization: %w", err)
+	}
+	if len(ids) == 0 {
+		return uuid.Nil, nil
+	}
+	return ids[0], nil
+}
+
 // TokenFor mints a token for an existing active user, by e-mail (the
-// `token` command and the start-up banner).
+// `token` command and the start-up banner). An unknown e-mail is a
+// NOT_FOUND error and a deactivated user a FORBIDDEN one, each saying so in
+// a line an operator can read.
 func (s *Service) TokenFor(ctx context.Context, email string) (string, *User, error) {
 	u := new(User)
-	if err := s.db.NewSelect().Model(u).Where("lower(email) = lower(?) AND active", email).Scan(ctx); err != nil {
-		return "", nil, fmt.Errorf("find active user %q: %w", email, err)
+	err := s.db.NewSelect().Model(u).Where("lower(email) = lower(?)", email).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, apperror.NotFoundf("no user with e-mail %q", email)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("find user %q: %w", email, err)
+	}
+	if !u.Active {
+		return "", nil, apperror.New(apperror.Forbidden, "user %q is deactivated", email)
 	}
 	tok, _, err := s.tokens.IssueUser(u.ID, u.OrganizationID, u.Role)
 	return tok, u, err
