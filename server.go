@@ -190,7 +190,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		if err != nil {
 			return err
 		}
-		banner += fmt.Sprintf("  Web chat public key: %s\n  Demo admin token (valid %s):\n%s\n", organization.DemoPublicKey, cfg.TokenTTL, tok)
+		banner += fmt.Sprintf("  GraphiQL:   %s/graphql (open in a browser)\n  Web chat public key: %s\n  Demo admin token (valid %s):\n%s\n", url, organization.DemoPublicKey, cfg.TokenTTL, tok)
 	}
 	fmt.Fprint(stdout, banner)
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("env", cfg.Env))
