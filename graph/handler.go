@@ -117,6 +117,7 @@ func NewEndpoint(r *Resolver, db bun.IDB, authn Authenticator, o Options) *Endpo
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true)
+		srv.Use(refuseIntrospection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(depthLimit{max: o.MaxDepth})

@@ -531,6 +531,8 @@ type UserResolver interface {
 
 type LeadSettingsInputResolver interface {
 	QualifyWithinDays(ctx context.Context, obj *lead.Settings, data *int) error
+
+	SlotMinutes(ctx context.Context, obj *lead.Settings, data *int) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -13321,11 +13323,13 @@ func (ec *executionContext) unmarshalInputLeadSettingsInput(ctx context.Context,
 			it.ConsultationHours = data
 		case "slotMinutes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotMinutes"))
-			data, err := ec.unmarshalOInt2int(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.SlotMinutes = data
+			if err = ec.Resolvers.LeadSettingsInput().SlotMinutes(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "followUpAfterHours":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAfterHours"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -18072,13 +18076,13 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := scalar.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -18599,18 +18603,6 @@ func (ec *executionContext) unmarshalOInstagramChannelInput2ᚖfrontdeskᚋinter
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOInt2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalInt(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalInt(v)
-	return res
-}
-
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -18885,7 +18877,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -18895,7 +18887,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := scalar.MarshalTime(*v)
 	return res
 }
 
