@@ -594,6 +594,18 @@ func TestFreeTextKeepsControlCharactersAndBodiesMustBeUTF8(t *testing.T) {
 	require.Equal(t, text, out.AddNote.Text)
 
 	before := settledRowCounts(t, s)
+	// Literals are checked like variables, and so are the arguments of
+	// nested fields and of fields inside fragments.
+	for q, field := range map[string]string{
+		`mutation { addNote(conversationId: "` + b.conv + `", text: "a\u0000b") { id } }`:                                  "text",
+		`{ conversations(first: 1) { edges { node { messages(first: 1, after: "\u0007") { edges { node { id } } } } } } }`: "after",
+		`query { ...Q } fragment Q on Query { conversations(filter: {text: "x\u0000"}) { edges { node { id } } } }`:        "filter.text",
+		`mutation { updateOrganizationSettings(input: {escalationRules: {keywords: ["ok", "bad\u001b"]}}) { id } }`:        "escalationRules.keywords[1]",
+	} {
+		r := s.Do(b.org.OwnerToken, q, nil)
+		require.Equal(t, []string{"INVALID_INPUT"}, r.Codes(), q)
+		require.Equal(t, field, r.Errors[0].Extensions["field"], q)
+	}
 	for _, body := range []string{
 		"{\"query\": \"mutation { addNote(conversationId: \\\"" + b.conv + "\\\", text: \\\"caf\xe9\\\") { id } }\"}",
 		"{\"query\": \"mutation($c: ID!, $t: String!) { addNote(conversationId: $c, text: $t) { id } }\", \"variables\": {\"c\": \"" + b.conv + "\", \"t\": \"\xff\xfe\"}}",
