@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"frontdesk/internal/apperror"
@@ -24,8 +26,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if ae, ok := apperror.As(err); ok {
 			gqlErr.Message = ae.Message
 			setCode(gqlErr, string(ae.Code))
-			if ae.Field != "" {
-				gqlErr.Extensions["field"] = ae.Field
+			field := ae.Field
+			if field == "" && ae.Code == apperror.InvalidInput {
+				field = argumentField(ctx, gqlErr.Path)
+			}
+			if field != "" {
+				gqlErr.Extensions["field"] = field
 			}
 			if ae.RetryAfter > 0 {
 				gqlErr.Extensions["retryAfter"] = int(math.Ceil(ae.RetryAfter.Seconds()))
@@ -58,6 +64,50 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		setCode(gqlErr, string(apperror.Internal))
 		return gqlErr
 	}
+}
+
+// argumentField names the argument a scalar's coercion error is about.
+// Scalars (Time, Date) do not know which argument they parse; gqlgen puts
+// the argument's path (its name, input fields, list indexes) after the
+// field's own path in the error's path.
+func argumentField(ctx context.Context, path ast.Path) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return ""
+	}
+	own := fc.Path()
+	if len(path) <= len(own) {
+		return ""
+	}
+	for i := range own {
+		if path[i] != own[i] {
+			return ""
+		}
+	}
+	return inputFieldName(path[len(own):])
+}
+
+// inputFieldName writes a path inside a field's arguments as clients see it
+// in extensions.field: "text", "filter.text", "priceList[0].name". The
+// argument named input is left out, as every service names its fields
+// relative to it ("whatsapp.wabaId", not "input.whatsapp.wabaId").
+func inputFieldName(path ast.Path) string {
+	var b strings.Builder
+	for i, el := range path {
+		switch el := el.(type) {
+		case ast.PathName:
+			if i == 0 && el == "input" && len(path) > 1 {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(el))
+		case ast.PathIndex:
+			fmt.Fprintf(&b, "[%d]", int(el))
+		}
+	}
+	return b.String()
 }
 
 func setCode(e *gqlerror.Error, code string) {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -100,8 +101,10 @@ func NewEndpoint(r *Resolver, db bun.IDB, authn Authenticator, o Options) *Endpo
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true)
+		srv.Use(refuseIntrospection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(&inputCheck{})
 	srv.Use(depthLimit{max: o.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.Use(oneIdentityField{})
@@ -399,6 +402,10 @@ func bodyParams(r *http.Request) (*graphql.RawParams, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, errors.New("could not read request body")
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would quietly turn the bad bytes into U+FFFD.
+		return nil, errors.New("the request body is not valid UTF-8")
 	}
 	var wire struct {
 		Query         json.RawMessage `json:"query"`

@@ -378,6 +378,10 @@ func (r *leadSettingsInputResolver) QualifyWithinDays(ctx context.Context, obj *
 	return lead.SetQualifyWithinDays(obj, data)
 }
 
+func (r *leadSettingsInputResolver) SlotMinutes(ctx context.Context, obj *lead.Settings, data *int) error {
+	return lead.SetSlotMinutes(obj, data)
+}
+
 func (r *Resolver) ChannelAccount() generated.ChannelAccountResolver {
 	return &channelAccountResolver{r}
 }

@@ -531,6 +531,8 @@ type UserResolver interface {
 
 type LeadSettingsInputResolver interface {
 	QualifyWithinDays(ctx context.Context, obj *lead.Settings, data *int) error
+
+	SlotMinutes(ctx context.Context, obj *lead.Settings, data *int) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2356,6 +2358,17 @@ var sources = []*ast.Source{
 # (WebSocket). Errors carry extensions.code: UNAUTHENTICATED, FORBIDDEN,
 # NOT_FOUND, INVALID_INPUT, CONFLICT, RATE_LIMITED or INTERNAL.
 
+"""
+How a String argument or input field is checked, before anything runs
+(graph/inputcheck.go). Every String input is checked, with or without this
+directive: it must be UTF-8 without NUL; control characters other than tab,
+line feed and carriage return are refused unless free is true (free text,
+such as a message, keeps them as written); and it may be at most max
+characters (Unicode code points) long. A failure is INVALID_INPUT with
+extensions.field naming the input.
+"""
+directive @text(max: Int = 200, free: Boolean = false) on ARGUMENT_DEFINITION | INPUT_FIELD_DEFINITION
+
 "An RFC 3339 timestamp."
 scalar Time
 
@@ -2589,7 +2602,7 @@ kind (none for WEBCHAT). Secrets are encrypted at rest and never returned.
 """
 input ConnectChannelInput {
   kind: ChannelKind!
-  name: String!
+  name: String! @text(max: 100)
   whatsapp: WhatsAppChannelInput
   messenger: MessengerChannelInput
   instagram: InstagramChannelInput
@@ -2599,29 +2612,29 @@ input ConnectChannelInput {
 input WhatsAppChannelInput {
   phoneNumberId: String!
   wabaId: String!
-  accessToken: String!
-  appSecret: String!
+  accessToken: String! @text(max: 1000)
+  appSecret: String! @text(max: 1000)
   "The token Meta's subscription handshake must present (hub.verify_token)."
   verifyToken: String!
 }
 
 input MessengerChannelInput {
   pageId: String!
-  pageToken: String!
-  appSecret: String!
+  pageToken: String! @text(max: 1000)
+  appSecret: String! @text(max: 1000)
   verifyToken: String!
 }
 
 input InstagramChannelInput {
   accountId: String!
-  accessToken: String!
-  appSecret: String!
+  accessToken: String! @text(max: 1000)
+  appSecret: String! @text(max: 1000)
   verifyToken: String!
 }
 
 "Frontdesk generates the webhook secret itself."
 input TelegramChannelInput {
-  botToken: String!
+  botToken: String! @text(max: 1000)
 }
 
 type Contact {
@@ -2635,11 +2648,11 @@ type Contact {
 "A file an agent sends: the platform downloads it from url."
 input AttachmentInput {
   "Public https URL of the file."
-  url: String!
+  url: String! @text(max: 2048)
   "The file's media type, e.g. image/jpeg or application/pdf."
   mimeType: String!
   "File name shown to the customer (documents)."
-  name: String
+  name: String @text(max: 240)
 }
 
 type Attachment {
@@ -2783,8 +2796,8 @@ type Event {
 input SignUpInput {
   organizationName: String!
   name: String!
-  email: String!
-  password: String!
+  email: String! @text(max: 254)
+  password: String! @text(max: 72, free: true)
   timeZone: String
   country: String
   currency: String
@@ -2800,7 +2813,7 @@ input OrganizationSettingsInput {
   "How long a handed-off conversation may wait for a human reply before it escalates (at least 1)."
   handoffSlaSeconds: Int
   tone: Tone
-  botDisclosure: String
+  botDisclosure: String @text(max: 300, free: true)
   confidenceThreshold: Float
   "Replaces all windows; an empty list means always open."
   businessHours: [BusinessHoursInput!]
@@ -2827,7 +2840,7 @@ input EscalationRulesInput {
   health: Boolean
   humanRequest: Boolean
   orderValueAbove: MoneyInput
-  keywords: [String!]
+  keywords: [String!] @text(max: 100)
 }
 
 input ScenarioRouteInput {
@@ -2841,11 +2854,11 @@ input HandoffRoutingInput {
 }
 
 input InviteUserInput {
-  email: String!
+  email: String! @text(max: 254)
   name: String!
   role: Role!
   "Initial password; the user can sign in with it at once."
-  password: String!
+  password: String! @text(max: 72, free: true)
 }
 
 "What the built-in classifier understands of a message (intents.md)."
@@ -3017,8 +3030,8 @@ input LeadFilter {
 "Changes a lead; omitted fields stay as they are, and an empty string clears a text field."
 input UpdateLeadInput {
   status: LeadStatus
-  need: String
-  city: String
+  need: String @text(max: 500, free: true)
+  city: String @text(max: 100)
   "whatsapp, telegram, phone, email or call; empty clears it."
   preferredContact: String
   "A non-negative amount in any ISO 4217 currency."
@@ -3061,7 +3074,7 @@ input PriceItemInput {
   "1 to 200 characters."
   name: String!
   "2 to 100 characters each, at most 50."
-  keywords: [String!]
+  keywords: [String!] @text(max: 100)
   priceFrom: Float!
   "Not below priceFrom."
   priceTo: Float
@@ -3091,7 +3104,7 @@ type Query {
   "Response times, scenario completion, conversion and hand-offs; team members."
   metrics(from: Time!, to: Time!, channel: ChannelKind, scenario: ScenarioKind): Metrics!
   "Classifies a text as the pipeline would, for admins to test their setup."
-  classify(text: String!, channel: ChannelKind): Classification!
+  classify(text: String! @text(max: 8000, free: true), channel: ChannelKind): Classification!
   "The signed-in user."
   me: User!
   organization: Organization!
@@ -3119,27 +3132,27 @@ type Mutation {
   updateChannel(id: ID!, input: ConnectChannelInput!): ChannelAccount!
   "Disconnects a channel account and erases its credentials; its conversations stay (admins)."
   disconnectChannel(id: ID!): ChannelAccount!
-  login(email: String!, password: String!): AuthPayload!
+  login(email: String! @text(max: 254), password: String! @text(max: 72, free: true)): AuthPayload!
   inviteUser(input: InviteUserInput!): User!
   updateUserRole(userId: ID!, role: Role!): User!
   deactivateUser(userId: ID!): User!
   "Opens a web chat conversation for a visitor of the channel with this public key."
   startWebChat(publicKey: String!, visitorName: String, language: String): WebChatSession!
   "Visitor token. ` + "`" + `payload` + "`" + ` is the payload of a pressed button."
-  sendVisitorMessage(conversationId: ID!, text: String!, payload: String): Message!
+  sendVisitorMessage(conversationId: ID!, text: String! @text(max: 8000, free: true), payload: String @text(max: 1000)): Message!
   "Employee token: writes to the employee's own staff conversation."
-  sendStaffMessage(text: String!): Message!
+  sendStaffMessage(text: String! @text(max: 8000, free: true)): Message!
   """
   An agent's reply, delivered on the conversation's channel. Attachments are
   files at public https URLs, which the platform fetches (at most 10); with
   attachments the text may be empty. The conversation becomes the team's.
   """
-  sendAgentMessage(conversationId: ID!, text: String!, attachments: [AttachmentInput!]): Message!
+  sendAgentMessage(conversationId: ID!, text: String! @text(max: 8000, free: true), attachments: [AttachmentInput!]): Message!
   "A private note, never sent to the customer."
-  addNote(conversationId: ID!, text: String!): Message!
+  addNote(conversationId: ID!, text: String! @text(max: 8000, free: true)): Message!
   "Assigns to userId, or unassigns when it is null."
   assignConversation(conversationId: ID!, userId: ID): Conversation!
-  handOffConversation(conversationId: ID!, reason: String): Conversation!
+  handOffConversation(conversationId: ID!, reason: String @text(max: 500, free: true)): Conversation!
   returnToBot(conversationId: ID!): Conversation!
   closeConversation(conversationId: ID!): Conversation!
   markConversationRead(conversationId: ID!): Conversation!
@@ -13321,11 +13334,13 @@ func (ec *executionContext) unmarshalInputLeadSettingsInput(ctx context.Context,
 			it.ConsultationHours = data
 		case "slotMinutes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotMinutes"))
-			data, err := ec.unmarshalOInt2int(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.SlotMinutes = data
+			if err = ec.Resolvers.LeadSettingsInput().SlotMinutes(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "followUpAfterHours":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("followUpAfterHours"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -18072,13 +18087,13 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := scalar.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -18599,18 +18614,6 @@ func (ec *executionContext) unmarshalOInstagramChannelInput2ᚖfrontdeskᚋinter
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOInt2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalInt(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalInt(v)
-	return res
-}
-
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -18885,7 +18888,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := scalar.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -18895,7 +18898,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := scalar.MarshalTime(*v)
 	return res
 }
 

@@ -4,6 +4,7 @@
 package scalar
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -57,6 +58,28 @@ func UnmarshalInt64ID(v any) (int64, error) {
 	return n, nil
 }
 
+// MarshalTime writes a timestamp as RFC 3339 with nanoseconds, null for
+// the zero time (as gqlgen's own Time does).
+func MarshalTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }
+
+// UnmarshalTime reads an RFC 3339 timestamp argument. Anything else is the
+// client's mistake, INVALID_INPUT (gqlgen's own Time fails with an error the
+// presenter can only treat as internal, and accepts "" as the zero time).
+// The error names no field: the presenter names it from the argument's
+// path, which only the caller knows.
+func UnmarshalTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, &apperror.Error{Code: apperror.InvalidInput, Message: "a time must be an RFC 3339 string like 2025-03-01T09:30:00Z"}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, &apperror.Error{Code: apperror.InvalidInput,
+			Message: fmt.Sprintf("%q is not an RFC 3339 time like 2025-03-01T09:30:00Z", truncate(s, 40))}
+	}
+	return t, nil
+}
+
 // MarshalDate writes a civil day as YYYY-MM-DD. The day is read in UTC,
 // the shape PostgreSQL date columns are scanned in (midnight UTC).
 func MarshalDate(t time.Time) graphql.Marshaler {
@@ -67,11 +90,11 @@ func MarshalDate(t time.Time) graphql.Marshaler {
 func UnmarshalDate(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, apperror.Invalid("date", "a date must be a string like 2025-03-01")
+		return time.Time{}, &apperror.Error{Code: apperror.InvalidInput, Message: "a date must be a string like 2025-03-01"}
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, apperror.Invalid("date", "%q is not a date like 2025-03-01", truncate(s, 32))
+		return time.Time{}, &apperror.Error{Code: apperror.InvalidInput, Message: fmt.Sprintf("%q is not a date like 2025-03-01", truncate(s, 32))}
 	}
 	return t, nil
 }

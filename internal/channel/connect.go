@@ -297,6 +297,7 @@ func (c *Connections) registerWebhook(ctx context.Context, a *Account, creds any
 		return
 	}
 	now := c.now()
+	problem = ErrorNote(problem)
 	a.Status, a.LastError, a.LastErrorAt = status, &problem, &now
 	if _, err := c.db.NewUpdate().Model(a).Column("status", "last_error", "last_error_at").WherePK().Exec(context.WithoutCancel(ctx)); err != nil {
 		slog.WarnContext(ctx, "record telegram webhook problem", slog.String("account_id", a.ID.String()), slog.Any("error", err))

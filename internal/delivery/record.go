@@ -192,6 +192,7 @@ func (s *Service) release(ctx context.Context, msg *conversation.Message, cause 
 func (s *Service) accountError(ctx context.Context, tx bun.Tx, d *delivery, message string, auth bool) error {
 	a := d.account
 	now := time.Now()
+	message = channel.ErrorNote(message)
 	a.LastError, a.LastErrorAt, a.UpdatedAt = &message, &now, now
 	cols := []string{"last_error", "last_error_at", "updated_at"}
 	if auth && a.Status == channel.StatusActive {

@@ -41,6 +41,15 @@ const MaxInFlight = 32
 // queueWait is how long a delivery may wait for a free slot.
 const queueWait = 250 * time.Millisecond
 
+// What an account's lastError says about a failed webhook: a fixed
+// description an admin can act on. The error itself, which may quote SQL
+// or our internals, goes to the log only.
+const (
+	problemUnreadable = "a delivery could not be read; it was acknowledged and skipped"
+	problemNotStored  = "a delivery could not be stored; the platform will deliver it again"
+	problemSecrets    = "the account's credentials could not be read; update the channel's credentials"
+)
+
 // Statuses applies platforms' delivery reports (delivery.Service).
 type Statuses interface {
 	ApplyStatus(ctx context.Context, a *channel.Account, platformID, reference string, status wire.DeliveryStatus, errs []wire.PlatformError) (bool, error)
@@ -94,7 +103,7 @@ func (h *Handler) handshake(w http.ResponseWriter, r *http.Request) {
 	}
 	_, token, err := h.conns.MetaWebhookSecrets(r.Context(), a)
 	if err != nil {
-		h.fail(w, r, a, http.StatusNotFound, err)
+		h.fail(w, r, a, http.StatusNotFound, problemSecrets, err)
 		return
 	}
 	challenge, err := meta.Handshake(r.URL.Query(), token)
@@ -138,18 +147,21 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		// Signed by the platform yet unreadable: a retry brings the same
 		// bytes, so acknowledge it and let admins see it on the account.
 		h.log.WarnContext(r.Context(), "unreadable webhook", slog.String("account_id", a.ID.String()), slog.Any("error", err))
-		h.recordError(r.Context(), a, err)
+		h.recordError(r.Context(), a, problemUnreadable)
 		w.WriteHeader(http.StatusOK)
 		return
 	case err != nil:
-		h.fail(w, r, a, http.StatusInternalServerError, err)
+		h.fail(w, r, a, http.StatusInternalServerError, problemSecrets, err)
 		return
 	}
 	for _, e := range events {
+		// The one place platform text enters: a NUL could never be
+		// stored, and an unacknowledged delivery comes back forever.
+		e.StripNUL()
 		if err := h.store(r.Context(), a, e); err != nil {
 			// Not acknowledged: the platform redelivers, and what was
 			// stored already is recognised then.
-			h.fail(w, r, a, http.StatusInternalServerError, err)
+			h.fail(w, r, a, http.StatusInternalServerError, problemNotStored, err)
 			return
 		}
 	}
@@ -257,7 +269,12 @@ func (h *Handler) store(ctx context.Context, a *channel.Account, e wire.Event) e
 		// reports change nothing.
 		_, err = h.statuses.ApplyStatus(ctx, a, e.RefID, e.Metadata, e.Status, e.Errors)
 	case wire.Error:
-		h.recordError(ctx, a, fmt.Errorf("platform reported: %v", e.Errors))
+		// The platform's own words, which tell the admin what to fix.
+		reported := make([]string, len(e.Errors))
+		for i, pe := range e.Errors {
+			reported[i] = pe.String()
+		}
+		h.recordError(ctx, a, "the platform reported an error: "+strings.Join(reported, "; "))
 	default:
 		h.log.InfoContext(ctx, "webhook event not acted on", slog.String("account_id", a.ID.String()),
 			slog.String("kind", string(e.Kind)), slog.String("external_id", e.ExternalID))
@@ -301,27 +318,24 @@ func (h *Handler) acquire(ctx context.Context) bool {
 	}
 }
 
-// fail answers with status and records the error on the account. A
-// platform that hung up is not the account's fault: it redelivers, and
-// nothing is recorded.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a *channel.Account, status int, err error) {
+// fail answers with status, logs err and records problem (one of the
+// fixed descriptions above) on the account. A platform that hung up is not
+// the account's fault: it redelivers, and nothing is recorded.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a *channel.Account, status int, problem string, err error) {
 	if r.Context().Err() != nil {
 		h.log.InfoContext(r.Context(), "webhook abandoned by the platform", slog.String("account_id", a.ID.String()), slog.Any("error", err))
 		return
 	}
 	h.log.ErrorContext(r.Context(), "webhook failed", slog.String("account_id", a.ID.String()), slog.Any("error", err))
-	h.recordError(r.Context(), a, err)
+	h.recordError(r.Context(), a, problem)
 	http.Error(w, http.StatusText(status), status)
 }
 
-func (h *Handler) recordError(ctx context.Context, a *channel.Account, err error) {
+// recordError shows problem on the account as its lastError.
+func (h *Handler) recordError(ctx context.Context, a *channel.Account, problem string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	msg := err.Error()
-	if len(msg) > 500 {
-		msg = msg[:500]
-	}
-	if _, err := h.db.NewUpdate().Model((*channel.Account)(nil)).Set("last_error = ?, last_error_at = now()", "webhook: "+msg).
+	if _, err := h.db.NewUpdate().Model((*channel.Account)(nil)).Set("last_error = ?, last_error_at = now()", channel.ErrorNote("webhook: "+problem)).
 		Where("id = ?", a.ID).Exec(ctx); err != nil {
 		h.log.WarnContext(ctx, "record webhook error", slog.Any("error", err))
 	}

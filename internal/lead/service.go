@@ -14,6 +14,7 @@ import (
 
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
+	"frontdesk/internal/currency"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pagecursor"
 )
@@ -58,24 +59,34 @@ func (s *Service) UpdateSettings(ctx context.Context, in Settings) (*Settings, e
 	}
 	var out Settings
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var currency string
+		var orgCurrency string
 		if err := tx.NewSelect().Model((*organization.Organization)(nil)).Column("currency").
-			Where("id = ?", p.OrgID).For("SHARE").Scan(ctx, &currency); err != nil {
+			Where("id = ?", p.OrgID).For("SHARE").Scan(ctx, &orgCurrency); err != nil {
 			return fmt.Errorf("read organization currency: %w", err)
+		}
+		// Codes are stored in canonical form ("eur" is EUR); Validate
+		// refuses the ones currency.Normalize does not know.
+		canonical := func(code string) string {
+			if code == "" {
+				return orgCurrency
+			}
+			if c, ok := currency.Normalize(code); ok {
+				return c
+			}
+			return code
 		}
 		in.PriceList = append([]PriceItem(nil), in.PriceList...)
 		for i := range in.PriceList {
-			if in.PriceList[i].Currency == "" {
-				in.PriceList[i].Currency = currency
-			}
+			in.PriceList[i].Currency = canonical(in.PriceList[i].Currency)
 		}
 		if m := in.MinimumBudget; m != nil {
 			mm := *m
-			if mm.Currency == "" {
-				mm.Currency = currency
+			mm.Currency = canonical(mm.Currency)
+			if !currency.Valid(mm.Currency) {
+				return apperror.Invalid("minimumBudget", "a non-negative amount with an ISO 4217 currency")
 			}
-			if mm.Currency != currency {
-				return apperror.Invalid("minimumBudget", "the minimum budget must be in the organisation's currency, %s", currency)
+			if mm.Currency != orgCurrency {
+				return apperror.Invalid("minimumBudget", "the minimum budget must be in the organisation's currency, %s", orgCurrency)
 			}
 			in.MinimumBudget = &mm
 		}
@@ -250,11 +261,12 @@ func applyUpdate(l *Lead, in UpdateInput) error {
 		l.PreferredContact = c
 	}
 	if b := in.Budget; b != nil {
-		if !(b.Amount >= 0) || b.Amount > 1e12 || !currencyRe.MatchString(b.Currency) {
+		code, ok := currency.Normalize(b.Currency)
+		if !(b.Amount >= 0) || b.Amount > 1e12 || !ok {
 			return apperror.Invalid("budget", "a non-negative amount with an ISO 4217 currency")
 		}
 		amount := b.Amount
-		l.BudgetAmount, l.BudgetCurrency = &amount, b.Currency
+		l.BudgetAmount, l.BudgetCurrency = &amount, code
 	}
 	if d := in.StartDate; d != nil {
 		day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)

@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/apperror"
+	"frontdesk/internal/currency"
 	"frontdesk/internal/organization"
 )
 
@@ -28,6 +29,20 @@ func SetQualifyWithinDays(s *Settings, days *int) error {
 		return apperror.Invalid("qualifyWithinDays", "between 1 and 365 days")
 	}
 	s.QualifyWithinDays = *days
+	return nil
+}
+
+// SetSlotMinutes sets what a client asked for: nil keeps the default, and 0
+// is refused, as in SetQualifyWithinDays.
+func SetSlotMinutes(s *Settings, minutes *int) error {
+	if minutes == nil {
+		s.SlotMinutes = 0
+		return nil
+	}
+	if *minutes < 5 || *minutes > 480 {
+		return apperror.Invalid("slotMinutes", "between 5 and 480 minutes")
+	}
+	s.SlotMinutes = *minutes
 	return nil
 }
 
@@ -133,8 +148,7 @@ func hours(h *int, def int) time.Duration {
 func newInt(v int) *int { return &v }
 
 var (
-	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
-	clockRe    = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
+	clockRe = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
 )
 
 // Validate checks the settings; it returns an INVALID_INPUT *apperror.Error
@@ -155,7 +169,7 @@ func (s Settings) Validate() error {
 				return apperror.Invalid("priceList", "item %d: keywords must be 2 to 100 characters", i+1)
 			}
 		}
-		if !currencyRe.MatchString(it.Currency) {
+		if !currency.Valid(it.Currency) {
 			return apperror.Invalid("priceList", "item %d: currency must be an ISO 4217 code like EUR", i+1)
 		}
 		if !(it.PriceFrom >= 0) || it.PriceFrom > 1e12 {
@@ -166,7 +180,7 @@ func (s Settings) Validate() error {
 		}
 	}
 	if m := s.MinimumBudget; m != nil {
-		if !(m.Amount >= 0) || m.Amount > 1e12 || !currencyRe.MatchString(m.Currency) {
+		if !(m.Amount >= 0) || m.Amount > 1e12 || !currency.Valid(m.Currency) {
 			return apperror.Invalid("minimumBudget", "a non-negative amount with an ISO 4217 currency")
 		}
 	}

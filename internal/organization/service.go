@@ -18,6 +18,7 @@ import (
 	"frontdesk/internal/apperror"
 	"frontdesk/internal/auth"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/currency"
 	"frontdesk/internal/database"
 )
 
@@ -371,7 +372,6 @@ func (s *Service) UpdateSettings(ctx context.Context, in SettingsInput) (*Organi
 
 var (
 	countryRe  = regexp.MustCompile(`^[A-Z]{2}$`)
-	currencyRe = regexp.MustCompile(`^[A-Z]{3}$`)
 	languageRe = regexp.MustCompile(`^[a-z]{2}$`)
 )
 
@@ -397,8 +397,8 @@ func applySettings(org *Organization, in SettingsInput) error {
 		org.Country = c
 	}
 	if in.Currency != nil {
-		c := strings.ToUpper(*in.Currency)
-		if !currencyRe.MatchString(c) {
+		c, ok := currency.Normalize(*in.Currency)
+		if !ok {
 			return apperror.Invalid("currency", "currency must be an ISO 4217 code like EUR")
 		}
 		org.Currency = c
@@ -423,7 +423,15 @@ func applySettings(org *Organization, in SettingsInput) error {
 		org.Settings.BusinessHours = in.BusinessHours
 	}
 	if in.EscalationRules != nil {
-		org.Settings.EscalationRules = *in.EscalationRules
+		rules := *in.EscalationRules
+		if m := rules.OrderValueAbove; m != nil {
+			// Stored in canonical form; validateSettings refuses what
+			// Normalize does not know.
+			if c, ok := currency.Normalize(m.Currency); ok {
+				rules.OrderValueAbove = &Money{Amount: m.Amount, Currency: c}
+			}
+		}
+		org.Settings.EscalationRules = rules
 	}
 	if in.HandoffRouting != nil {
 		org.Settings.HandoffRouting = *in.HandoffRouting

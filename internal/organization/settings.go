@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"frontdesk/internal/apperror"
+	"frontdesk/internal/currency"
 )
 
 // Tone is how the bot words its replies.
@@ -177,7 +178,7 @@ func validateSettings(s Settings) error {
 		}
 	}
 	if m := s.EscalationRules.OrderValueAbove; m != nil {
-		if m.Amount <= 0 || !currencyRe.MatchString(m.Currency) {
+		if m.Amount <= 0 || !currency.Valid(m.Currency) {
 			return apperror.Invalid("escalationRules.orderValueAbove", "a positive amount with an ISO 4217 currency")
 		}
 	}
