@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -24,6 +25,15 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if ae, ok := apperror.As(err); ok {
+			if ae.Code == apperror.Unavailable {
+				// An outage, not a fault of this request: a warning with
+				// the driver's error, which the client never sees.
+				cause := ""
+				if c := errors.Unwrap(ae); c != nil {
+					cause = c.Error()
+				}
+				log.WarnContext(ctx, "graphql: database unavailable", slog.String("error", err.Error()), slog.String("cause", cause), slog.Any("path", gqlErr.Path))
+			}
 			gqlErr.Message = ae.Message
 			setCode(gqlErr, string(ae.Code))
 			field := ae.Field
@@ -109,6 +119,22 @@ func inputFieldName(path ast.Path) string {
 	}
 	return b.String()
 }
+
+// unavailableOnly reports whether every error of a response (and there is
+// at least one) is UNAVAILABLE: the request failed only because the
+// database could not be reached, and the HTTP transport answers it 503 with
+// Retry-After, so that clients and proxies retry it as they would any 503.
+func unavailableOnly(errs gqlerror.List) bool {
+	for _, e := range errs {
+		if e.Extensions["code"] != string(apperror.Unavailable) {
+			return false
+		}
+	}
+	return len(errs) > 0
+}
+
+// retryAfter is the Retry-After header of an UNAVAILABLE response.
+var retryAfter = strconv.Itoa(apperror.RetryAfterSeconds)
 
 func setCode(e *gqlerror.Error, code string) {
 	if e.Extensions == nil {

@@ -340,7 +340,12 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		requestError(ctx, w, exec, http.StatusServiceUnavailable, "request cancelled")
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	status := http.StatusOK
+	if unavailableOnly(resp.Errors) {
+		w.Header().Set("Retry-After", retryAfter)
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, resp)
 }
 
 // negotiateMedia picks the response media type from Accept: of

@@ -66,7 +66,13 @@ func NewLoaders(db bun.IDB, cache bool) *Loaders {
 			return conversation.ContactsByIDs(ctx, db, org, ids)
 		}, func(c *conversation.Contact) uuid.UUID { return c.ID }, opts),
 		Conversations: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*conversation.Conversation, error) {
-			return conversation.ConversationsByIDs(ctx, db, org, ids)
+			convs, err := conversation.ConversationsByIDs(ctx, db, org, ids)
+			if p, _ := auth.FromContext(ctx); err == nil {
+				for i, c := range convs {
+					convs[i] = conversation.ForViewer(p, c) // Message.conversation, for a visitor
+				}
+			}
+			return convs, err
 		}, func(c *conversation.Conversation) uuid.UUID { return c.ID }, opts),
 		Messages: mapped(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*conversation.Message, error) {
 			return conversation.MessagesByIDs(ctx, db, org, ids)
@@ -221,13 +227,13 @@ func NewEventLoaders(ctx context.Context, db bun.IDB) *EventLoaders {
 	l := &EventLoaders{
 		Conversations: sharedLoader(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*conversation.Conversation, error) {
 			return conversation.ConversationsByIDs(ctx, db, org, ids)
-		}, func(c *conversation.Conversation) uuid.UUID { return c.ID }, opts),
+		}, func(c *conversation.Conversation) uuid.UUID { return c.ID }, (*conversation.Conversation).VisitorView, opts),
 		Messages: sharedLoader(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*conversation.Message, error) {
 			return conversation.MessagesByIDs(ctx, db, org, ids)
-		}, func(m *conversation.Message) uuid.UUID { return m.ID }, opts),
+		}, func(m *conversation.Message) uuid.UUID { return m.ID }, nil, opts),
 		Users: sharedLoader(func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]*organization.User, error) {
 			return organization.UsersByIDs(ctx, db, org, ids)
-		}, func(u *organization.User) uuid.UUID { return u.ID }, opts),
+		}, func(u *organization.User) uuid.UUID { return u.ID }, nil, opts),
 	}
 	go func() {
 		t := time.NewTicker(time.Minute)
@@ -246,7 +252,9 @@ func NewEventLoaders(ctx context.Context, db bun.IDB) *EventLoaders {
 	return l
 }
 
-func sharedLoader[V any](fetch func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]V, error), key func(V) uuid.UUID, opts []dataloadgen.Option) *dataloadgen.Loader[eventKey, V] {
+// sharedLoader batches fetch across subscriptions; visitorView, when not
+// nil, is what a visitor's key gets instead of the row itself.
+func sharedLoader[V any](fetch func(ctx context.Context, org uuid.UUID, ids []uuid.UUID) ([]V, error), key func(V) uuid.UUID, visitorView func(V) V, opts []dataloadgen.Option) *dataloadgen.Loader[eventKey, V] {
 	return dataloadgen.NewMappedLoader(func(ctx context.Context, keys []eventKey) (map[eventKey]V, error) {
 		// One batch may mix organisations and audiences: fetch each group
 		// scoped by its own organisation.
@@ -278,6 +286,9 @@ func sharedLoader[V any](fetch func(ctx context.Context, org uuid.UUID, ids []uu
 		out := make(map[eventKey]V, len(keys))
 		for _, k := range keys {
 			if v, ok := byOrg[k.org][k.id]; ok {
+				if k.visitor && visitorView != nil {
+					v = visitorView(v)
+				}
 				out[k] = v
 			}
 		}

@@ -98,9 +98,7 @@ func (r *eventResolver) Message(ctx context.Context, obj *eventlog.Event) (*conv
 }
 
 func (r *eventResolver) Actor(ctx context.Context, obj *eventlog.Event) (*organization.User, error) {
-	if p, ok := auth.FromContext(ctx); ok && p.Role == auth.RoleVisitor {
-		return nil, nil // visitors never learn who is on the team
-	}
+	// A visitor's events come without an actor (conversation.EventForViewer).
 	return loadForEvent(ctx, r.EventLoaders.Users, obj, obj.ActorUserID)
 }
 

@@ -2356,7 +2356,9 @@ var sources = []*ast.Source{
 # Authentication is per field: send ` + "`" + `Authorization: Bearer <token>` + "`" + ` (HTTP) or
 # ` + "`" + `{"token": "..."}` + "`" + ` / ` + "`" + `{"Authorization": "Bearer ..."}` + "`" + ` in connection_init
 # (WebSocket). Errors carry extensions.code: UNAUTHENTICATED, FORBIDDEN,
-# NOT_FOUND, INVALID_INPUT, CONFLICT, RATE_LIMITED or INTERNAL.
+# NOT_FOUND, INVALID_INPUT, CONFLICT, RATE_LIMITED, UNAVAILABLE (the database
+# cannot be reached; try again: over HTTP a response whose every error is
+# UNAVAILABLE has status 503 and Retry-After) or INTERNAL.
 
 """
 How a String argument or input field is checked, before anything runs

@@ -66,7 +66,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Conversation, error) 
 	if len(convs) == 0 || !CanSee(p, convs[0]) {
 		return nil, apperror.NotFoundf("conversation not found")
 	}
-	return convs[0], nil
+	return ForViewer(p, convs[0]), nil
 }
 
 // CanSee reports whether p may read conversation c (c is already known to

@@ -135,7 +135,8 @@ func (s *Service) StartWebChat(ctx context.Context, publicKey string, visitorNam
 	if err != nil {
 		return nil, err
 	}
-	return &WebChatSession{Token: tok, Conversation: conv}, nil
+	// The session is read with the visitor's token.
+	return &WebChatSession{Token: tok, Conversation: conv.VisitorView()}, nil
 }
 
 // SendVisitorMessage stores a web chat visitor's message. payload is the

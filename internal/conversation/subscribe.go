@@ -11,8 +11,8 @@ import (
 )
 
 // SubscribeConversation streams one conversation's events to a caller who
-// may see it (visitors: their own, without private events), resuming after
-// the cursor when one is given.
+// may see it (visitors: their own, each event as EventForViewer shows it),
+// resuming after the cursor when one is given.
 func (s *Service) SubscribeConversation(ctx context.Context, hub *realtime.Hub, conversationID uuid.UUID, after string) (<-chan *eventlog.Event, error) {
 	conv, err := s.Get(ctx, conversationID)
 	if err != nil {
@@ -20,7 +20,33 @@ func (s *Service) SubscribeConversation(ctx context.Context, hub *realtime.Hub, 
 	}
 	p, _ := auth.FromContext(ctx)
 	f := realtime.Filter{OrgID: p.OrgID, ConversationID: &conv.ID, ExcludePrivate: !p.Is(auth.Team...)}
-	return subscribe(ctx, hub, f, after)
+	events, err := subscribe(ctx, hub, f, after)
+	if err != nil || p.Role != auth.RoleVisitor {
+		return events, err
+	}
+	return viewed(ctx, p, events), nil
+}
+
+// viewed passes each event of in through EventForViewer for p, dropping
+// those p may not see. It ends when in closes (the hub closes it when ctx
+// ends) or ctx ends.
+func viewed(ctx context.Context, p *auth.Principal, in <-chan *eventlog.Event) <-chan *eventlog.Event {
+	out := make(chan *eventlog.Event)
+	go func() {
+		defer close(out)
+		for e := range in {
+			v := EventForViewer(p, e)
+			if v == nil {
+				continue
+			}
+			select {
+			case out <- v:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // SubscribeInbox streams every customer-conversation event of the caller's

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"io"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,12 +29,15 @@ func openSQL(pool *pgxpool.Pool) *sql.DB {
 	return db
 }
 
+// preparingConnector hands out preparingConns. It and they are also where
+// every database/sql call's error passes, so that is where an outage is
+// recognised (Classify) for every store at once.
 type preparingConnector struct{ driver.Connector }
 
 func (c preparingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, classifyAcquire(err)
 	}
 	sc, ok := conn.(*stdlib.Conn)
 	if !ok {
@@ -48,12 +52,46 @@ func (c preparingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 type preparingConn struct{ *stdlib.Conn }
 
 func (c preparingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, query, cached(args))
+	res, err := c.Conn.ExecContext(ctx, query, cached(args))
+	return res, Classify(err)
 }
 
 func (c preparingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, query, cached(args))
+	rows, err := c.Conn.QueryContext(ctx, query, cached(args))
+	if err != nil {
+		return nil, Classify(err)
+	}
+	if r, ok := rows.(*stdlib.Rows); ok {
+		return classifiedRows{r}, nil
+	}
+	return rows, nil
 }
+
+func (c preparingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, Classify(err)
+	}
+	return classifiedTx{tx}, nil
+}
+
+// classifiedRows is a stdlib.Rows (every optional interface promoted)
+// whose failures while streaming are classified; io.EOF is the normal end.
+type classifiedRows struct{ *stdlib.Rows }
+
+func (r classifiedRows) Next(dest []driver.Value) error {
+	err := r.Rows.Next(dest)
+	if err == io.EOF { //nolint:errorlint // database/sql compares the end of rows by identity
+		return err
+	}
+	return Classify(err)
+}
+
+// classifiedTx classifies a commit or rollback that lost its connection.
+type classifiedTx struct{ driver.Tx }
+
+func (t classifiedTx) Commit() error   { return Classify(t.Tx.Commit()) }
+func (t classifiedTx) Rollback() error { return Classify(t.Tx.Rollback()) }
 
 // cached puts pgx's statement-cache mode before args, where pgx reads its
 // per-query options; no arguments, no preparing.

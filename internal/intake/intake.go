@@ -15,12 +15,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"frontdesk/internal/apperror"
 	"frontdesk/internal/channel"
 	"frontdesk/internal/channel/meta"
 	"frontdesk/internal/channel/telegram"
@@ -80,25 +82,55 @@ func New(db *bun.DB, conns *channel.Connections, convs *conversation.Service, st
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// account finds the active account the path names, of the path's kind.
-func (h *Handler) account(r *http.Request) (*channel.Account, bool) {
+// account finds the active account the path names, of the path's kind:
+// NOT_FOUND when there is none, and whatever reading it failed with
+// otherwise (UNAVAILABLE when the database cannot be reached).
+func (h *Handler) account(r *http.Request) (*channel.Account, error) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
-		return nil, false
+		return nil, apperror.ErrNotFound
 	}
 	kind := channel.Kind(strings.ToUpper(r.PathValue("platform")))
 	a, err := h.conns.Account(r.Context(), id)
-	if err != nil || a.Kind != kind || a.Status == channel.StatusDisconnected {
-		return nil, false
+	if err != nil {
+		return nil, err
 	}
-	return a, true
+	if a.Kind != kind || a.Status == channel.StatusDisconnected {
+		return nil, apperror.ErrNotFound
+	}
+	return a, nil
+}
+
+// noAccount answers a request whose account could not be found: 404 only
+// when it does not exist, since a platform may stop delivering to (or
+// disable) a webhook that answers 404; 503 while the database cannot be
+// reached.
+func (h *Handler) noAccount(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, apperror.ErrNotFound):
+		http.NotFound(w, r)
+	case errors.Is(err, apperror.ErrUnavailable):
+		h.unavailable(w, r, err)
+	default:
+		h.log.ErrorContext(r.Context(), "webhook account lookup failed", slog.Any("error", err))
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}
+}
+
+// unavailable answers 503 with Retry-After while the database cannot be
+// reached: the platform delivers again later, and nothing is recorded on
+// the account, which is not at fault (and could not be written anyway).
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.WarnContext(r.Context(), "webhook deferred: database unavailable", slog.Any("error", err))
+	w.Header().Set("Retry-After", strconv.Itoa(apperror.RetryAfterSeconds))
+	http.Error(w, "temporarily unavailable, deliver again later", http.StatusServiceUnavailable)
 }
 
 // handshake answers Meta's subscription check with hub.challenge.
 func (h *Handler) handshake(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.account(r)
-	if !ok {
-		http.NotFound(w, r)
+	a, err := h.account(r)
+	if err != nil {
+		h.noAccount(w, r, err)
 		return
 	}
 	_, token, err := h.conns.MetaWebhookSecrets(r.Context(), a)
@@ -123,9 +155,9 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { <-h.slots }()
-	a, ok := h.account(r)
-	if !ok {
-		http.NotFound(w, r)
+	a, err := h.account(r)
+	if err != nil {
+		h.noAccount(w, r, err)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
@@ -320,10 +352,15 @@ func (h *Handler) acquire(ctx context.Context) bool {
 
 // fail answers with status, logs err and records problem (one of the
 // fixed descriptions above) on the account. A platform that hung up is not
-// the account's fault: it redelivers, and nothing is recorded.
+// the account's fault: it redelivers, and nothing is recorded; nor is a
+// database outage, which answers 503.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a *channel.Account, status int, problem string, err error) {
 	if r.Context().Err() != nil {
 		h.log.InfoContext(r.Context(), "webhook abandoned by the platform", slog.String("account_id", a.ID.String()), slog.Any("error", err))
+		return
+	}
+	if errors.Is(err, apperror.ErrUnavailable) {
+		h.unavailable(w, r, err)
 		return
 	}
 	h.log.ErrorContext(r.Context(), "webhook failed", slog.String("account_id", a.ID.String()), slog.Any("error", err))
