@@ -387,3 +387,54 @@ func TestFailedLoginsAreLimited(t *testing.T) {
 	r = b.Do("", login, map[string]any{"e": "fresh@guess.test", "p": "wrong-password"})
 	require.Equal(t, []string{"RATE_LIMITED"}, r.Codes())
 }
+
+// Item 1: a re-check that cannot reach the database is no verdict: the
+// socket stays open (not 4403) and works again once the database is back
+// within the grace period; past the grace period it closes with 1013.
+func TestSocketSurvivesDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	proxy := apptest.NewDBProxy(t)
+	s := apptest.Start(t, proxy.Option(), func(c *config.Config) {
+		c.WSRevalidateInterval = 50 * time.Millisecond
+		c.WSRevalidateGrace = 2 * time.Second
+	})
+	org := s.SignUp("Outage")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	ws, ack, _ := dialHeader(t, ctx, s, bearerHeader(org.OwnerToken), map[string]any{})
+	require.Equal(t, "connection_ack", ack["type"], "got %v", ack)
+	ws.Subscribe(ctx, "inbox", `subscription { inboxEvents { id } }`, nil)
+
+	// Several re-checks fail while the database is cut; none closes the
+	// socket. Waiting for /readyz to fail and then for more than one
+	// interval is a readiness signal, not a guess: the re-checks run every
+	// 50ms, and the grace period is 2s.
+	proxy.Cut()
+	require.Eventually(t, func() bool {
+		res, err := http.Get(strings.TrimSuffix(s.URL, "/graphql") + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusServiceUnavailable
+	}, 10*time.Second, 20*time.Millisecond)
+	// For half a second (ten re-check intervals) the socket keeps
+	// answering operations that need no database.
+	for i, until := 0, time.Now().Add(500*time.Millisecond); time.Now().Before(until); i++ {
+		id := fmt.Sprintf("t%d", i)
+		ws.Subscribe(ctx, id, `{ __typename }`, nil)
+		readUntil(t, ctx, ws, id, "next")
+		readUntil(t, ctx, ws, id, "complete")
+	}
+	proxy.Restore()
+
+	ws.Subscribe(ctx, "me", `{ me { role } }`, nil)
+	next := readUntil(t, ctx, ws, "me", "next")
+	require.Equal(t, map[string]any{"data": map[string]any{"me": map[string]any{"role": "OWNER"}}}, next["payload"])
+
+	// A longer outage closes the socket with 1013, never 4403.
+	proxy.Cut()
+	require.Equal(t, websocket.StatusTryAgainLater, ws.CloseStatus(ctx))
+	proxy.Restore()
+}

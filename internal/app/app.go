@@ -328,7 +328,7 @@ func (a *App) Build(ctx context.Context) error {
 		MaxTokens: a.Config.MaxTokens, RequestTimeout: a.Config.RequestTimeout,
 		RateLimit: a.Config.RateLimit, RateBurst: a.Config.RateBurst, Workers: a.Config.Workers,
 		InitTimeout: a.Config.WSInitTimeout, RevalidateInterval: a.Config.WSRevalidateInterval,
-		MaxSocketsPerUser: a.Config.WSMaxPerUser, TrustedProxies: a.Config.TrustedProxies,
+		RevalidateGrace: a.Config.WSRevalidateGrace, MaxSocketsPerUser: a.Config.WSMaxPerUser, TrustedProxies: a.Config.TrustedProxies,
 		Logger: a.Log,
 	})
 	mux := http.NewServeMux()

@@ -96,6 +96,10 @@ type Config struct {
 	// WSRevalidateInterval is how often an open WebSocket re-checks that its
 	// user is still active (FRONTDESK_WS_REVALIDATE_INTERVAL).
 	WSRevalidateInterval time.Duration
+	// WSRevalidateGrace is how long an open WebSocket stays open while its
+	// re-check cannot reach the database; then it closes with 1013
+	// (FRONTDESK_WS_REVALIDATE_GRACE).
+	WSRevalidateGrace time.Duration
 	// WSMaxPerUser caps the WebSockets one user (or, for anonymous ones,
 	// one client address) may hold open at once (FRONTDESK_WS_MAX_PER_USER).
 	WSMaxPerUser int
@@ -176,6 +180,7 @@ func Default() Config {
 		Workers:              64,
 		WSInitTimeout:        10 * time.Second,
 		WSRevalidateInterval: 15 * time.Second,
+		WSRevalidateGrace:    time.Minute,
 		WSMaxPerUser:         20,
 		LLMTimeout:           3 * time.Second,
 		JobFetchCooldown:     2 * time.Millisecond,
@@ -252,6 +257,7 @@ func LoadFrom(lookup func(string) (string, bool)) (Config, error) {
 	r.integer("FRONTDESK_WORKERS", &c.Workers)
 	r.duration("FRONTDESK_WS_INIT_TIMEOUT", &c.WSInitTimeout)
 	r.duration("FRONTDESK_WS_REVALIDATE_INTERVAL", &c.WSRevalidateInterval)
+	r.duration("FRONTDESK_WS_REVALIDATE_GRACE", &c.WSRevalidateGrace)
 	r.integer("FRONTDESK_WS_MAX_PER_USER", &c.WSMaxPerUser)
 	if v, ok := r.get("FRONTDESK_TRUSTED_PROXIES"); ok {
 		for _, item := range strings.Split(v, ",") {
@@ -342,8 +348,8 @@ func (c Config) Validate() error {
 	if c.Workers < 1 {
 		add("FRONTDESK_WORKERS: must be at least 1")
 	}
-	if c.WSInitTimeout <= 0 || c.WSRevalidateInterval <= 0 {
-		add("FRONTDESK_WS_INIT_TIMEOUT and FRONTDESK_WS_REVALIDATE_INTERVAL must be positive")
+	if c.WSInitTimeout <= 0 || c.WSRevalidateInterval <= 0 || c.WSRevalidateGrace <= 0 {
+		add("FRONTDESK_WS_INIT_TIMEOUT, FRONTDESK_WS_REVALIDATE_INTERVAL and FRONTDESK_WS_REVALIDATE_GRACE must be positive")
 	}
 	if c.WSMaxPerUser < 1 {
 		add("FRONTDESK_WS_MAX_PER_USER: must be at least 1")
