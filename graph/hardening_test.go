@@ -206,7 +206,7 @@ func TestSignInOverSocketDoesNotChangeItsIdentity(t *testing.T) {
 // per request does not buy a fresh bucket.
 func TestRateLimitIgnoresUnverifiedTokens(t *testing.T) {
 	t.Parallel()
-	s := apptest.Start(t, func(c *config.Config) { c.RateLimit, c.RateBurst = 1, 5 })
+	s := apptest.Start(t, func(c *config.Config) { c.RateLimit, c.RateBurst = 0.001, 5 })
 	limited := 0
 	for i := range 30 {
 		r := s.Do(fmt.Sprintf("junk.token.%d", i), `{ __typename }`, nil)
@@ -235,10 +235,10 @@ func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
 		}
 		return limited
 	}
-	untrusted := apptest.Start(t, func(c *config.Config) { c.RateLimit, c.RateBurst = 1, 5 })
+	untrusted := apptest.Start(t, func(c *config.Config) { c.RateLimit, c.RateBurst = 0.001, 5 })
 	require.GreaterOrEqual(t, send(untrusted), 10, "a forged X-Forwarded-For bought fresh buckets")
 	trusted := apptest.Start(t, func(c *config.Config) {
-		c.RateLimit, c.RateBurst = 1, 5
+		c.RateLimit, c.RateBurst = 0.001, 5
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	})
 	require.Zero(t, send(trusted), "each forwarded client has its own bucket behind a trusted proxy")
@@ -247,7 +247,7 @@ func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
 // Item 3: WebSocket upgrades and every operation over a socket are counted.
 func TestSocketsAreRateLimited(t *testing.T) {
 	t.Parallel()
-	s := apptest.Start(t, func(c *config.Config) { c.RateLimit, c.RateBurst = 1, 5 })
+	s := apptest.Start(t, func(c *config.Config) { c.RateLimit, c.RateBurst = 0.001, 5 })
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
@@ -390,51 +390,134 @@ func TestFailedLoginsAreLimited(t *testing.T) {
 
 // Item 1: a re-check that cannot reach the database is no verdict: the
 // socket stays open (not 4403) and works again once the database is back
-// within the grace period; past the grace period it closes with 1013.
+// within the grace period; past the grace period it closes with 1013, and
+// a socket opened while the database is still down is told to come back
+// later (1013), not refused as forbidden.
 func TestSocketSurvivesDatabaseOutage(t *testing.T) {
 	t.Parallel()
-	proxy := apptest.NewDBProxy(t)
-	s := apptest.Start(t, proxy.Option(), func(c *config.Config) {
-		c.WSRevalidateInterval = 50 * time.Millisecond
-		c.WSRevalidateGrace = 2 * time.Second
-	})
-	org := s.SignUp("Outage")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-
-	ws, ack, _ := dialHeader(t, ctx, s, bearerHeader(org.OwnerToken), map[string]any{})
-	require.Equal(t, "connection_ack", ack["type"], "got %v", ack)
-	ws.Subscribe(ctx, "inbox", `subscription { inboxEvents { id } }`, nil)
-
-	// Several re-checks fail while the database is cut; none closes the
-	// socket. Waiting for /readyz to fail and then for more than one
-	// interval is a readiness signal, not a guess: the re-checks run every
-	// 50ms, and the grace period is 2s.
-	proxy.Cut()
-	require.Eventually(t, func() bool {
-		res, err := http.Get(strings.TrimSuffix(s.URL, "/graphql") + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusServiceUnavailable
-	}, 10*time.Second, 20*time.Millisecond)
-	// For half a second (ten re-check intervals) the socket keeps
-	// answering operations that need no database.
-	for i, until := 0, time.Now().Add(500*time.Millisecond); time.Now().Before(until); i++ {
-		id := fmt.Sprintf("t%d", i)
-		ws.Subscribe(ctx, id, `{ __typename }`, nil)
-		readUntil(t, ctx, ws, id, "next")
-		readUntil(t, ctx, ws, id, "complete")
+	cutUntilNotReady := func(s *apptest.Server, proxy *apptest.DBProxy) {
+		proxy.Cut()
+		require.Eventually(t, func() bool {
+			res, err := http.Get(strings.TrimSuffix(s.URL, "/graphql") + "/readyz")
+			if err != nil {
+				return false
+			}
+			res.Body.Close()
+			return res.StatusCode == http.StatusServiceUnavailable
+		}, 10*time.Second, 20*time.Millisecond)
 	}
-	proxy.Restore()
 
-	ws.Subscribe(ctx, "me", `{ me { role } }`, nil)
-	next := readUntil(t, ctx, ws, "me", "next")
-	require.Equal(t, map[string]any{"data": map[string]any{"me": map[string]any{"role": "OWNER"}}}, next["payload"])
+	t.Run("within the grace period", func(t *testing.T) {
+		t.Parallel()
+		proxy := apptest.NewDBProxy(t)
+		s := apptest.Start(t, proxy.Option(), func(c *config.Config) {
+			c.WSRevalidateInterval = 50 * time.Millisecond
+			c.WSRevalidateGrace = time.Minute
+		})
+		org := s.SignUp("Outage")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		ws, ack, _ := dialHeader(t, ctx, s, bearerHeader(org.OwnerToken), map[string]any{})
+		require.Equal(t, "connection_ack", ack["type"], "got %v", ack)
+		ws.Subscribe(ctx, "inbox", `subscription { inboxEvents { id } }`, nil)
 
-	// A longer outage closes the socket with 1013, never 4403.
-	proxy.Cut()
-	require.Equal(t, websocket.StatusTryAgainLater, ws.CloseStatus(ctx))
-	proxy.Restore()
+		// For half a second after /readyz fails (ten re-check intervals)
+		// the socket keeps answering operations that need no database.
+		cutUntilNotReady(s, proxy)
+		for i, until := 0, time.Now().Add(500*time.Millisecond); time.Now().Before(until); i++ {
+			id := fmt.Sprintf("t%d", i)
+			ws.Subscribe(ctx, id, `{ __typename }`, nil)
+			readUntil(t, ctx, ws, id, "next")
+			readUntil(t, ctx, ws, id, "complete")
+		}
+		// A socket opened now cannot be checked: it is told to come back.
+		_, msg, _ := dialHeader(t, ctx, s, bearerHeader(org.OwnerToken), map[string]any{})
+		require.Equal(t, map[string]any{"close": int(websocket.StatusTryAgainLater)}, msg)
+		proxy.Restore()
+
+		ws.Subscribe(ctx, "me", `{ me { role } }`, nil)
+		next := readUntil(t, ctx, ws, "me", "next")
+		require.Equal(t, map[string]any{"data": map[string]any{"me": map[string]any{"role": "OWNER"}}}, next["payload"])
+	})
+
+	t.Run("past the grace period", func(t *testing.T) {
+		t.Parallel()
+		proxy := apptest.NewDBProxy(t)
+		s := apptest.Start(t, proxy.Option(), func(c *config.Config) {
+			c.WSRevalidateInterval = 50 * time.Millisecond
+			c.WSRevalidateGrace = 300 * time.Millisecond
+		})
+		org := s.SignUp("Long Outage")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		ws, ack, _ := dialHeader(t, ctx, s, nil, map[string]any{"Authorization": "Bearer " + org.OwnerToken})
+		require.Equal(t, "connection_ack", ack["type"], "got %v", ack)
+		cutUntilNotReady(s, proxy)
+		require.Equal(t, websocket.StatusTryAgainLater, ws.CloseStatus(ctx))
+		proxy.Restore()
+	})
+}
+
+// Item 3: anyone can open a web chat, so visitors count against their
+// client address too: minting visitors buys no fresh buckets and no fresh
+// socket places.
+func TestMintedVisitorsShareTheAddressLimits(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, func(c *config.Config) { c.RateLimit, c.RateBurst = 0.001, 20 })
+	org := &apptest.Org{PublicKey: "wc_mint"}
+	owner := s.SignUp("Mint")
+	org.PublicKey = owner.PublicKey
+	var visitors []*apptest.Visitor
+	for range 3 {
+		visitors = append(visitors, s.StartWebChat(org))
+	}
+	limited := 0
+	for _, v := range visitors {
+		for range 10 {
+			if r := s.Do(v.Token, `{ __typename }`, nil); r.Status == http.StatusTooManyRequests {
+				limited++
+			}
+		}
+	}
+	require.GreaterOrEqual(t, limited, 10, "fresh visitors bought fresh buckets")
+
+	capped := apptest.Start(t, func(c *config.Config) { c.WSMaxPerUser = 2 })
+	corg := capped.SignUp("Mint Sockets")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 3 {
+		v := capped.StartWebChat(corg)
+		_, msg, _ := dialHeader(t, ctx, capped, nil, map[string]any{"Authorization": "Bearer " + v.Token})
+		if i < 2 {
+			require.Equal(t, "connection_ack", msg["type"], "got %v", msg)
+		} else {
+			require.Equal(t, map[string]any{"close": 4429}, msg, "a third visitor's socket from one address")
+		}
+	}
+}
+
+// Item 4: a burst of parallel wrong passwords gets no more checks than the
+// limit allows: each attempt is counted before its password is checked.
+func TestParallelFailedLoginsAreLimited(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t)
+	org := s.SignUp("Burst")
+	var me struct{ Me struct{ Email string } }
+	s.MustDo(org.OwnerToken, `{ me { email } }`, nil, &me)
+	var mu sync.Mutex
+	codes := map[string]int{}
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := s.Do("", `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
+				map[string]any{"e": me.Me.Email, "p": fmt.Sprintf("wrong-password-%d", i)})
+			mu.Lock()
+			codes[strings.Join(r.Codes(), ",")]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, map[string]int{"UNAUTHENTICATED": 10, "RATE_LIMITED": 20}, codes)
 }
