@@ -36,6 +36,10 @@ import (
 // Authenticator turns a bearer token into a principal and its expiry.
 type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (*auth.Principal, time.Time, error)
+	// Verify checks a token's signature and claims without the database:
+	// enough to count a request against whom the token names before any
+	// query runs for it.
+	Verify(token string) (*auth.Claims, error)
 }
 
 // Options configures the GraphQL endpoint.
@@ -58,12 +62,15 @@ type Options struct {
 	// cannot be made (the database is down); 0 is the transport's default.
 	RevalidateGrace time.Duration
 	// MaxSocketsPerUser caps the WebSockets one user (or, anonymous, one
-	// address) holds open.
+	// address) holds open; below 1, DefaultMaxSocketsPerUser.
 	MaxSocketsPerUser int
 	// TrustedProxies may name the client in X-Forwarded-For.
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
 }
+
+// DefaultMaxSocketsPerUser is Options.MaxSocketsPerUser when unset.
+const DefaultMaxSocketsPerUser = 20
 
 // Endpoint is the /graphql handler and its WebSocket transport (which the
 // server shuts down explicitly: hijacked connections outlive http.Server).
@@ -75,6 +82,9 @@ type Endpoint struct {
 // NewEndpoint builds the GraphQL endpoint over the resolvers.
 func NewEndpoint(r *Resolver, db bun.IDB, authn Authenticator, o Options) *Endpoint {
 	log := o.Logger
+	if o.MaxSocketsPerUser < 1 {
+		o.MaxSocketsPerUser = DefaultMaxSocketsPerUser
+	}
 	limiter := ratelimit.New(o.RateLimit, o.RateBurst, ratelimit.DefaultCapacity)
 	socks := &sockets{authn: authn, limiter: limiter, slots: ratelimit.NewSlots(o.MaxSocketsPerUser), authorize: r.authorizeSubscription}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: complexity()}))
@@ -112,8 +122,9 @@ func NewEndpoint(r *Resolver, db bun.IDB, authn Authenticator, o Options) *Endpo
 
 	var h http.Handler = srv
 	h = WithLoaders(db, h)
-	h = withLimits(o, limiter, h)
-	h = withAuth(authn, o.TrustedProxies, h)
+	h = withAuth(authn, h)
+	h = withLimits(o, authn, limiter, h)
+	h = withRequest(o.TrustedProxies, h)
 	return &Endpoint{Handler: h, WS: ws}
 }
 
@@ -133,7 +144,7 @@ func bearer(h string) string {
 	return ""
 }
 
-// request is what withAuth learnt of a request before any operation runs.
+// request is what is known of a request before any operation runs.
 type request struct {
 	addr  string // the client's address (see ratelimit.ClientAddr)
 	token string // the bearer token of the Authorization header, if any
@@ -146,56 +157,93 @@ func requestFrom(ctx context.Context) request {
 	return r
 }
 
-// withAuth authenticates the bearer token, if any, and records the client's
-// address. A bad token does not fail the request: it makes protected fields
-// answer UNAUTHENTICATED, while public ones ({ __typename }, signUp, login)
-// still work. The principal it sets is the request's for good: nothing the
-// request runs can change it.
-func withAuth(authn Authenticator, trusted []netip.Prefix, next http.Handler) http.Handler {
+// withRequest records the client's address and bearer token.
+func withRequest(trusted []netip.Prefix, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := request{
+			addr:  ratelimit.ClientAddr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted),
+			token: bearer(r.Header.Get("Authorization")),
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
+	})
+}
+
+// withAuth authenticates the bearer token, if any. A bad token does not
+// fail the request: it makes protected fields answer UNAUTHENTICATED, while
+// public ones ({ __typename }, signUp, login) still work. The principal it
+// sets is the request's for good: nothing the request runs can change it.
+func withAuth(authn Authenticator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		req := request{addr: ratelimit.ClientAddr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted)}
-		if h := r.Header.Get("Authorization"); h != "" {
-			req.token = bearer(h)
-			p, _, err := authn.Authenticate(ctx, req.token)
+		if r.Header.Get("Authorization") != "" {
+			p, _, err := authn.Authenticate(ctx, requestFrom(ctx).token)
 			if err != nil {
 				ctx = auth.WithFailure(ctx, err)
 			} else {
 				ctx = auth.WithPrincipal(ctx, p)
 			}
+			r = r.WithContext(ctx)
 		}
-		ctx = context.WithValue(ctx, requestKey{}, req)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r)
 	})
 }
 
-// limitKey is the key the rate limits count a caller against: the verified
-// user or visitor, else the client's address. Never an unverified token,
-// which a client could change with every request.
-func limitKey(p *auth.Principal, addr string) string {
-	switch {
-	case p == nil:
-		return "a:" + addr
-	case p.Role == auth.RoleVisitor:
-		return "v:" + p.ConversationID.String()
+// limitKeys are the keys the rate limit counts a caller against: the user a
+// verified token names; a visitor's conversation and also the client's
+// address, because anyone can open a web chat and so mint visitors;
+// otherwise the address (an IPv6 one by its /64). Never an unverified
+// token, which a client could change with every request.
+func limitKeys(role auth.Role, user, conversation, addr string) []string {
+	switch role {
+	case "":
+		return []string{"a:" + ratelimit.Subnet(addr)}
+	case auth.RoleVisitor:
+		return []string{"v:" + conversation, "a:" + ratelimit.Subnet(addr)}
 	default:
-		return "u:" + p.UserID.String()
+		return []string{"u:" + user}
 	}
+}
+
+// principalKeys are limitKeys for an authenticated principal (nil:
+// anonymous).
+func principalKeys(p *auth.Principal, addr string) []string {
+	if p == nil {
+		return limitKeys("", "", "", addr)
+	}
+	return limitKeys(p.Role, p.UserID.String(), p.ConversationID.String(), addr)
+}
+
+// allow takes a token from every key's bucket.
+func allow(l *ratelimit.Limiter, keys []string) bool {
+	ok := true
+	for _, k := range keys {
+		ok = l.Allow(k) && ok
+	}
+	return ok
 }
 
 // maxQueueWait is how long a request may wait for a free executor worker.
 const maxQueueWait = 250 * time.Millisecond
 
-// withLimits enforces the per-client rate (429) on every request, WebSocket
+// withLimits enforces the per-client rate (429) on every request (see
+// limitKeys), WebSocket
 // upgrades included (each operation over a socket is counted by the
 // socket's OperationFunc), and for plain HTTP requests the body size (413),
 // the executor worker limit and the request timeout. WebSockets bypass the
 // timeout and body limits: they have their own.
-func withLimits(o Options, limiter *ratelimit.Limiter, next http.Handler) http.Handler {
+func withLimits(o Options, authn Authenticator, limiter *ratelimit.Limiter, next http.Handler) http.Handler {
 	sem := make(chan struct{}, o.Workers)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := auth.FromContext(r.Context())
-		if !limiter.Allow(limitKey(p, requestFrom(r.Context()).addr)) {
+		req := requestFrom(r.Context())
+		keys := limitKeys("", "", "", req.addr)
+		if req.token != "" {
+			// The signature is checked here, without the database, so that
+			// a flood of requests costs no query before it is refused.
+			if c, err := authn.Verify(req.token); err == nil {
+				keys = limitKeys(c.Role, c.Subject, c.Conv, req.addr)
+			}
+		}
+		if !allow(limiter, keys) {
 			w.Header().Set("Retry-After", "1")
 			writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many requests; slow down")
 			return

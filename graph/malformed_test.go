@@ -107,6 +107,10 @@ func (noAuth) Authenticate(context.Context, string) (*auth.Principal, time.Time,
 	return nil, time.Time{}, apperror.New(apperror.Unauthenticated, "invalid token")
 }
 
+func (noAuth) Verify(string) (*auth.Claims, error) {
+	return nil, apperror.New(apperror.Unauthenticated, "invalid token")
+}
+
 // In production introspection is a validation failure of the request, as
 // graphql-js and Apollo answer it: GRAPHQL_VALIDATION_FAILED, and nothing
 // logged, since a client asking is not a fault of the server.

@@ -21,6 +21,7 @@ import (
 	"frontdesk/internal/metrics"
 	"frontdesk/internal/organization"
 	"frontdesk/internal/pipeline"
+	"frontdesk/internal/ratelimit"
 	"time"
 
 	"github.com/google/uuid"
@@ -173,7 +174,7 @@ func (r *mutationResolver) DisconnectChannel(ctx context.Context, id uuid.UUID) 
 }
 
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
-	s, err := r.OrgSvc.Login(ctx, email, password, requestFrom(ctx).addr)
+	s, err := r.OrgSvc.Login(ctx, email, password, ratelimit.Subnet(requestFrom(ctx).addr))
 	return authPayload(s, err)
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/coder/websocket"
 	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -70,6 +71,11 @@ func (s *sockets) init(ctx context.Context, payload map[string]any) (context.Con
 	if token != "" {
 		p, exp, err := s.authn.Authenticate(ctx, token)
 		if err != nil {
+			if !isVerdict(err) {
+				// The check could not be made (the database is down): the
+				// client should come back later, not sign in again.
+				return nil, wstransport.Refuse(websocket.StatusTryAgainLater, "Try again later")
+			}
 			return nil, err
 		}
 		sess.principal.Store(p)
@@ -79,7 +85,7 @@ func (s *sockets) init(ctx context.Context, payload map[string]any) (context.Con
 		ctx, cancel = context.WithDeadline(ctx, exp)
 		context.AfterFunc(conn, cancel)
 	}
-	key := sess.limitKey()
+	key := sess.slotKey()
 	if !s.slots.Acquire(key) {
 		return nil, wstransport.Refuse(wstransport.CloseTooManyInitRequest, "Too many open sockets")
 	}
@@ -87,10 +93,14 @@ func (s *sockets) init(ctx context.Context, payload map[string]any) (context.Con
 	return ctx, nil
 }
 
-// limitKey is what the socket's limits count against: its user or visitor,
-// or its address while anonymous.
-func (sess *socketSession) limitKey() string {
-	return limitKey(sess.principal.Load(), sess.addr)
+// slotKey is what the socket's place counts against: its user, or its
+// client address for a visitor or an anonymous socket (visitors are free to
+// mint, so they count where they come from).
+func (sess *socketSession) slotKey() string {
+	if p := sess.principal.Load(); p != nil && p.Role != auth.RoleVisitor {
+		return "u:" + p.UserID.String()
+	}
+	return "a:" + ratelimit.Subnet(sess.addr)
 }
 
 // operation gives one operation its snapshot of the session's identity,
@@ -100,10 +110,11 @@ func (s *sockets) operation(session context.Context) (context.Context, error) {
 	if sess == nil {
 		return session, nil
 	}
-	if !s.limiter.Allow(sess.limitKey()) {
+	p := sess.principal.Load()
+	if !allow(s.limiter, principalKeys(p, sess.addr)) {
 		return nil, apperror.New(apperror.RateLimited, "too many requests; slow down")
 	}
-	return auth.WithPrincipal(session, sess.principal.Load()), nil
+	return auth.WithPrincipal(session, p), nil
 }
 
 // revalidate re-checks the socket's token and user. Deactivated, gone or
@@ -118,13 +129,21 @@ func (s *sockets) revalidate(ctx context.Context) (bool, error) {
 	}
 	p, _, err := s.authn.Authenticate(ctx, sess.token)
 	if err != nil {
-		if ae, ok := apperror.As(err); ok && (ae.Code == apperror.Unauthenticated || ae.Code == apperror.Forbidden) {
+		if isVerdict(err) {
 			return false, err
 		}
 		return false, wstransport.Temporary(err)
 	}
 	old := sess.principal.Swap(p)
 	return old == nil || old.Role != p.Role, nil
+}
+
+// isVerdict reports whether an authentication error says the token or its
+// user is no good (invalid, expired, deactivated, gone), as opposed to a
+// check that could not be made.
+func isVerdict(err error) bool {
+	ae, ok := apperror.As(err)
+	return ok && (ae.Code == apperror.Unauthenticated || ae.Code == apperror.Forbidden)
 }
 
 // reauthorize re-checks a running operation with the socket's current

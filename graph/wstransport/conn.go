@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -305,7 +306,7 @@ func (c *conn) revalidateSession(ctx, opsCtx context.Context) {
 			return
 		}
 		c.log().InfoContext(ctx, "websocket session revalidation could not be made; retrying", "error", err)
-		next = min(next, revalidateRetry)
+		next = retryDelay(now.Sub(c.failingSince), next)
 	case err != nil:
 		c.log().InfoContext(ctx, "websocket session revalidation failed", "error", err)
 		c.close(CloseForbidden, "Forbidden")
@@ -324,8 +325,17 @@ func (c *conn) revalidateSession(ctx, opsCtx context.Context) {
 }
 
 // revalidateRetry is how soon a revalidation that could not be made is
-// tried again (the interval, if that is shorter).
+// first tried again (the interval, if that is shorter).
 const revalidateRetry = time.Second
+
+// retryDelay is the wait before the next try of a revalidation that has
+// failed for failing: a second, doubling with the outage, at most the
+// interval, each cut by up to a fifth at random so that the sockets of a
+// server do not all knock on a recovering database at the same instant.
+func retryDelay(failing, interval time.Duration) time.Duration {
+	d := min(max(revalidateRetry, failing), interval)
+	return d - rand.N(d/5+1)
+}
 
 // reauthorize re-checks every running operation with the AuthorizeFunc after
 // the session changed; one that fails ends with an error message.

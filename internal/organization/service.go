@@ -95,23 +95,21 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*Session, error) 
 // answers and the same password-check cost, as a wrong password.
 func (s *Service) Login(ctx context.Context, email, password, address string) (*Session, error) {
 	account := accountKey(email)
-	if err := s.checkSignInLimit(ctx, account, address); err != nil {
+	reservation, err := s.reserveSignIn(ctx, account, address)
+	if err != nil {
 		return nil, err
 	}
 	u := new(User)
-	err := s.db.NewSelect().Model(u).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
+	err = s.db.NewSelect().Model(u).Where("lower(email) = lower(?)", strings.TrimSpace(email)).Scan(ctx)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("login: find user: %w", err)
 	}
 	// Check the password even for an unknown address so that timing does
-	// not reveal which addresses exist.
+	// not reveal which addresses exist. A failure stays counted.
 	if !s.passwords.Check(u.PasswordHash, password) || !u.Active {
-		if err := s.recordSignInFailure(ctx, account, address); err != nil {
-			return nil, err
-		}
 		return nil, apperror.New(apperror.Unauthenticated, "wrong e-mail or password")
 	}
-	if err := s.clearSignInFailures(ctx, account, address); err != nil {
+	if err := s.keepSignIn(ctx, reservation, account, address); err != nil {
 		return nil, err
 	}
 	org, err := s.orgByID(ctx, u.OrganizationID)
@@ -530,6 +528,10 @@ func slugify(name string) string {
 	}
 	return s
 }
+
+// Verify checks a token's signature and claims without reading the
+// database (Authenticate also checks that its user is still active).
+func (s *Service) Verify(token string) (*auth.Claims, error) { return s.tokens.Parse(token) }
 
 // Authenticate verifies a bearer token and returns its principal. Users are
 // re-read on every call, so a deactivated user's tokens stop working at once

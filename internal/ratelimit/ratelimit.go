@@ -153,3 +153,19 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	}
 	return false
 }
+
+// Subnet is the key of a client address: an IPv4 address itself, an IPv6
+// one by its /64, since one end site is handed a whole /64 and could take a
+// fresh address (and a fresh bucket) for every request. Anything that is
+// not an address is its own key.
+func Subnet(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return addr
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
+}

@@ -94,3 +94,17 @@ func FuzzClientAddr(f *testing.F) {
 		}
 	})
 }
+
+func TestSubnet(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"203.0.113.7":          "203.0.113.7",
+		"2001:db8:1:2:aaaa::1": "2001:db8:1:2::/64",
+		"2001:db8:1:2:bbbb::9": "2001:db8:1:2::/64",
+		"fe80::1%eth0":         "fe80::/64",
+		"not an address":       "not an address",
+		"::ffff:203.0.113.7":   "::ffff:203.0.113.7",
+	} {
+		require.Equal(t, want, ratelimit.Subnet(in), in)
+	}
+}
