@@ -66,9 +66,27 @@ func TestIntrospectionPassesTheDepthLimit(t *testing.T) {
 		require.Equal(t, []string{"QUERY_TOO_DEEP"}, r.Codes(), name)
 		require.Nil(t, r.Data, name)
 	}
+	// What bounds introspection instead of the depth limit is gqlparser's
+	// own rule (graphql-js's MaxIntrospectionDepthRule): fields,
+	// interfaces, possibleTypes and inputFields nest at most three deep,
+	// since each multiplies the answer by the schema's breadth. The
+	// shapes getIntrospectionQuery() uses run; a deeper nesting does not.
+	threeLists := `{ __schema { types { fields { type { fields { name } } } } } }`
+	r := s.Do("", threeLists, nil)
+	require.Empty(t, r.Errors)
+	for name, q := range map[string]string{
+		"nested fields":      `{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`,
+		"through a fragment": `{ __schema { types { ...F } } } fragment F on __Type { fields { type { fields { type { interfaces { name } } } } } }`,
+		"under __type":       `{ __type(name: "Query") { fields { type { fields { type { fields { type { fields { name } } } } } } } } }`,
+	} {
+		r := s.Do("", q, nil)
+		require.Equal(t, []string{"GRAPHQL_VALIDATION_FAILED"}, r.Codes(), "%s: %v", name, r.Errors)
+		require.Contains(t, r.Errors[0].Message, "introspection depth", name)
+	}
+
 	// At the limit, a data query runs.
 	atLimit := `{ conversations(first: 1) { edges { node { messages(first: 1) { edges { node { conversation {
 		messages(first: 1) { edges { node { conversation { id } } } } } } } } } } } }`
-	r := s.Do(org.OwnerToken, atLimit, nil)
+	r = s.Do(org.OwnerToken, atLimit, nil)
 	require.Empty(t, r.Errors)
 }
