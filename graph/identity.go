@@ -19,6 +19,11 @@ import (
 // anonymous socket does not sign the socket in, and one over an agent's
 // request does not make the agent someone else.
 func withIdentity(ctx context.Context, next graphql.Resolver) (any, error) {
+	// Every identity field is a mutation's: queries and subscriptions,
+	// which are most of the fields resolved, pass straight through.
+	if rc := graphql.GetOperationContext(ctx); rc.Operation == nil || rc.Operation.Operation != ast.Mutation {
+		return next(ctx)
+	}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
 		return next(ctx)
