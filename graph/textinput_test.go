@@ -266,6 +266,7 @@ type textBundle struct {
 	*badBundle
 	leadID   string
 	channels map[string]string // kind -> connected account id
+	cursors  map[string]string // list root field -> a real cursor of its first page
 }
 
 func credentialsOf(kind string) map[string]any {
@@ -294,13 +295,13 @@ var textBaselines = map[string]func(b *textBundle) []textBaseline{
 		return []textBaseline{{b.adminToken, map[string]any{"text": "How much is a website?"}}}
 	},
 	"Query.users": func(b *textBundle) []textBaseline {
-		return []textBaseline{{b.org.OwnerToken, map[string]any{"first": 10, "after": "x"}}}
+		return []textBaseline{{b.org.OwnerToken, map[string]any{"first": 10, "after": b.cursors["users"]}}}
 	},
 	"Query.conversations": func(b *textBundle) []textBaseline {
-		return []textBaseline{{b.agentToken, map[string]any{"first": 10, "after": "x", "filter": map[string]any{"text": "hello"}}}}
+		return []textBaseline{{b.agentToken, map[string]any{"first": 10, "after": b.cursors["conversations"], "filter": map[string]any{"text": "hello"}}}}
 	},
 	"Query.leads": func(b *textBundle) []textBaseline {
-		return []textBaseline{{b.agentToken, map[string]any{"first": 10, "after": "x"}}}
+		return []textBaseline{{b.agentToken, map[string]any{"first": 10, "after": b.cursors["leads"]}}}
 	},
 	"Mutation.signUp": func(b *textBundle) []textBaseline {
 		return []textBaseline{{"", map[string]any{"input": map[string]any{"organizationName": "Acme", "name": "Ann", "email": "ann-new@example.test",
@@ -466,6 +467,13 @@ func TestEveryStringInputRefusesBadText(t *testing.T) {
 		s.MustDo(b.org.OwnerToken, `mutation($i: ConnectChannelInput!) { connectChannel(input: $i) { id } }`, map[string]any{"i": channelInput(kind)}, &out)
 		b.channels[kind] = out.ConnectChannel.ID
 	}
+	b.cursors = map[string]string{}
+	for _, list := range []string{"users", "conversations", "leads"} {
+		var page map[string]struct{ PageInfo struct{ EndCursor string } }
+		s.MustDo(b.org.OwnerToken, `{ `+list+`(first: 1) { pageInfo { endCursor } } }`, nil, &page)
+		require.NotEmpty(t, page[list].PageInfo.EndCursor, list)
+		b.cursors[list] = page[list].PageInfo.EndCursor
+	}
 	schema := generated.NewExecutableSchema(generated.Config{}).Schema()
 	is := introspectArguments(t, s)
 
@@ -579,6 +587,31 @@ func TestEveryStringInputRefusesBadText(t *testing.T) {
 	require.Equal(t, sums, contentChecksum(t, s), "a refused request changed rows")
 	t.Logf("bad text: %d root fields, %d with String arguments, %d String inputs, %d cases (+1 over the body limit)",
 		len(roots), withStrings, inputs, len(cases))
+
+	// Each baseline itself is a valid call by a permitted caller, so the
+	// refusals above came from the one bad input alone. (After the row
+	// checks: a baseline may write.)
+	for _, rootField := range roots {
+		mk, ok := textBaselines[rootField]
+		if !ok || strings.HasPrefix(rootField, "Subscription.") {
+			continue
+		}
+		for _, base := range mk(b) {
+			var header http.Header
+			if base.token != "" {
+				header = authHeader(base.token)
+			}
+			r := postRaw(t, s, http.MethodPost, gqlJSON(t, rootOperation(rootField, is.roots[rootField], base.vars), base.vars), header, false)
+			require.Equal(t, http.StatusOK, r.status, "%s baseline: %s", rootField, r.body)
+			refused := []string{"INVALID_INPUT", "INTERNAL", "FORBIDDEN", "UNAUTHENTICATED"}
+			if rootField == "Mutation.login" {
+				refused = refused[:3] // its baseline password is wrong, on purpose
+			}
+			for _, code := range r.codes {
+				require.NotContains(t, refused, code, "%s baseline: %s", rootField, r.body)
+			}
+		}
+	}
 }
 
 // Free text keeps what a person wrote, control characters included; only
