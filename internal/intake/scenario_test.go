@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 )
 
@@ -113,7 +114,7 @@ func (f *fakeTelegram) waitSent(t *testing.T, n int) []tgSent {
 func TestLeadQualificationOverTelegram(t *testing.T) {
 	t.Parallel()
 	tg := newFakeTelegram(t)
-	h := setup(t, func(c *config.Config) { c.TelegramAPIURL = tg.URL })
+	h := setupAt(t, clock.NewManual(scenarioNow), func(c *config.Config) { c.TelegramAPIURL = tg.URL })
 	scenarioSettings(t, h)
 	hdr := map[string]string{"X-Telegram-Bot-Api-Secret-Token": h.telegramSecret(t)}
 	const chat = 555000111
