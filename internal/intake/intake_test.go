@@ -409,6 +409,8 @@ func TestTelegramButtonPressIsAnswered(t *testing.T) {
 	for range 3 {
 		require.Equal(t, http.StatusOK, post(t, h.url["TELEGRAM"], body, hdr))
 	}
+	// Answered by its own job: poll the fake Bot API's record, with a
+	// deadline.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		mu.Lock()
