@@ -36,6 +36,7 @@ import (
 	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 	"frontdesk/internal/dbtest"
+	"frontdesk/jobs"
 	"frontdesk/jobs/worker"
 )
 
@@ -135,16 +136,17 @@ type workFunc func(ctx context.Context, tx *sql.Tx, row *rivertype.JobRow) (*riv
 // jobWorkers are the app's workers, each wrapped to work one job row.
 func jobWorkers(t testing.TB, a *app.App) map[string]workFunc {
 	w := map[string]workFunc{}
-	add(t, a, w, worker.NewProcessMessage(a.Pipeline))
-	add(t, a, w, worker.NewScenarioTimer(a.Pipeline))
-	add(t, a, w, worker.NewHandoffSLA(a.Conversations, a.Log))
-	add(t, a, w, worker.NewDeliverMessage(a.Delivery))
-	add(t, a, w, worker.NewAnswerCallback(a.Delivery))
-	add(t, a, w, worker.NewFetchMedia(a.Media))
+	addWorker(t, a, w, worker.NewProcessMessage(a.Pipeline))
+	addWorker(t, a, w, worker.NewScenarioTimer(a.Pipeline))
+	addWorker(t, a, w, worker.NewHandoffSLA(a.Conversations, a.Log))
+	addWorker(t, a, w, worker.NewDeliverMessage(a.Delivery))
+	addWorker(t, a, w, worker.NewAnswerCallback(a.Delivery))
+	addWorker(t, a, w, worker.NewFetchMedia(a.Media))
 	return w
 }
 
-func add[T river.JobArgs](t testing.TB, a *app.App, to map[string]workFunc, w river.Worker[T]) {
+// addWorker wraps w in a River test worker that works one job row.
+func addWorker[T river.JobArgs](t testing.TB, a *app.App, to map[string]workFunc, w river.Worker[T]) {
 	var args T
 	tw := rivertest.NewWorker(t, riverdatabasesql.New(a.DB.SQL), &river.Config{}, w)
 	to[args.Kind()] = func(ctx context.Context, tx *sql.Tx, row *rivertype.JobRow) (*rivertest.WorkResult, error) {
@@ -176,7 +178,7 @@ func (s *Server) WorkJob(id int64) *rivertest.WorkResult {
 // immediateKinds are the jobs River runs as soon as they are inserted:
 // the message path. Timers and hand-off checks, scheduled by a clock, are
 // not among them.
-var immediateKinds = []string{"process_message", "deliver_message", "answer_callback", "fetch_media"}
+var immediateKinds = []string{jobs.ProcessMessageArgs{}.Kind(), jobs.DeliverMessageArgs{}.Kind(), jobs.AnswerCallbackArgs{}.Kind(), jobs.FetchMediaArgs{}.Kind()}
 
 // WorkAvailable works, in insertion order, every job of the message path
 // that River would run now (available, or retryable after a failure), and
