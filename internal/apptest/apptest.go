@@ -181,17 +181,22 @@ func (s *Server) WorkJob(id int64) *rivertest.WorkResult {
 var immediateKinds = []string{jobs.ProcessMessageArgs{}.Kind(), jobs.DeliverMessageArgs{}.Kind(), jobs.AnswerCallbackArgs{}.Kind(), jobs.FetchMediaArgs{}.Kind()}
 
 // WorkAvailable works, in insertion order, every job of the message path
-// that River would run now (available, or retryable after a failure), and
-// returns how many it worked. Scheduled jobs are left alone: on a server
-// started with StartAt nothing makes them available but the test. On a
-// server started with Start, River works them and WorkAvailable does
-// nothing.
+// that River would run now, and returns how many it worked: available,
+// retryable after a failure, or snoozed by an earlier run (ErrEarlierPending,
+// a platform's retry-after) and due again by the wall, which is the clock
+// those snoozes are set by. A job never run is left alone while it is
+// scheduled: that is an eager run's fallback, and the eager run answers it.
+// Timers and hand-off checks are never worked here: on a server started
+// with StartAt nothing runs them but the test. On a server started with
+// Start, River works them all and WorkAvailable does nothing.
 func (s *Server) WorkAvailable() int {
 	s.T.Helper()
 	if s.workers == nil {
 		return 0
 	}
-	rows, err := s.App.DB.SQL.Query(`SELECT id FROM river_job WHERE kind = ANY($1) AND state IN ('available', 'retryable') ORDER BY id`, immediateKinds)
+	rows, err := s.App.DB.SQL.Query(`SELECT id FROM river_job WHERE kind = ANY($1)
+		AND (state IN ('available', 'retryable') OR (state = 'scheduled' AND attempted_at IS NOT NULL AND scheduled_at <= now()))
+		ORDER BY id`, immediateKinds)
 	require.NoError(s.T, err)
 	var ids []int64
 	for rows.Next() {
