@@ -28,6 +28,7 @@ import (
 
 	"frontdesk/internal/app"
 	"frontdesk/internal/auth"
+	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 	"frontdesk/internal/logging"
 	"frontdesk/internal/organization"
@@ -166,7 +167,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	} else if _, err := a.SeedDemo(ctx); err != nil {
 		return err
 	}
-	if err := a.Build(ctx); err != nil {
+	if err := a.Build(ctx, clock.System{}); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

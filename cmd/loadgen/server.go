@@ -27,6 +27,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/app"
+	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 )
 
@@ -307,7 +308,7 @@ func startServer(ctx context.Context, o serverOptions) (*server, error) {
 	}
 	qc := &queryCounter{}
 	a.DB.Bun.AddQueryHook(qc)
-	if err := a.Build(ctx); err != nil {
+	if err := a.Build(ctx, clock.System{}); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -28,6 +28,7 @@ import (
 	"frontdesk/internal/channel/meta"
 	"frontdesk/internal/channel/telegram"
 	"frontdesk/internal/classify"
+	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/database"
@@ -232,8 +233,11 @@ func (a *App) devSecret(name string, generate func() []byte) ([]byte, error) {
 	return value, nil
 }
 
-// Build assembles the services, River, the hub and the HTTP handler.
-func (a *App) Build(ctx context.Context) error {
+// Build assembles the services, River, the hub and the HTTP handler. clk
+// is the time the pipeline and the workers' checks decide by:
+// clock.System, except in tests that fix it (and then work the jobs
+// scheduled from it themselves, StartHub).
+func (a *App) Build(ctx context.Context, clk clock.Clock) error {
 	a.Hub = realtime.New(a.DB, realtime.Config{}, a.Log)
 	workers := river.NewWorkers()
 	riverClient, err := river.NewClient(riverdatabasesql.NewWithPgxListener(a.DB.SQL, a.DB.Pool), &river.Config{
@@ -262,7 +266,7 @@ func (a *App) Build(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load classifier: %w", err)
 	}
-	a.Pipeline = pipeline.New(a.DB.Bun, classifier, riverClient, a.Hub, a.Log)
+	a.Pipeline = pipeline.New(a.DB.Bun, classifier, riverClient, a.Hub, clk, a.Log)
 	if a.Config.LLMBaseURL != "" {
 		model, err := llm.New(llm.Config{BaseURL: a.Config.LLMBaseURL, Model: a.Config.LLMModel, APIKey: a.Config.LLMAPIKey, Timeout: a.Config.LLMTimeout})
 		if err != nil {
@@ -363,11 +367,23 @@ func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 
 // Start starts the hub and River's workers.
 func (a *App) Start(ctx context.Context) error {
-	if err := a.Hub.Start(ctx); err != nil {
-		return fmt.Errorf("start realtime hub: %w", err)
+	if err := a.StartHub(ctx); err != nil {
+		return err
 	}
 	if err := a.River.Start(ctx); err != nil {
 		return fmt.Errorf("start river: %w", err)
+	}
+	return nil
+}
+
+// StartHub starts the realtime hub alone. River's workers and its
+// maintenance (which makes scheduled jobs available) stay off: jobs are
+// inserted and wait in river_job for whoever works them. Tests that fix
+// the clock start the app this way and work its jobs themselves, since
+// River would run them by the wall clock.
+func (a *App) StartHub(ctx context.Context) error {
+	if err := a.Hub.Start(ctx); err != nil {
+		return fmt.Errorf("start realtime hub: %w", err)
 	}
 	return nil
 }

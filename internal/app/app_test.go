@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -26,7 +27,7 @@ func TestVisitorMessageReachesInbox(t *testing.T) {
 
 	ws := s.Dial(ctx, map[string]any{"Authorization": "Bearer " + org.OwnerToken})
 	ws.Subscribe(ctx, "inbox", `subscription { inboxEvents { id cursor type conversation { id } message { id text direction } } }`, nil)
-	time.Sleep(100 * time.Millisecond) // let the subscription register before the write
+	require.NoError(t, s.App.Hub.WaitSubscribers(ctx, uuid.MustParse(org.ID), 1), "the subscription sees every write after this")
 
 	v := s.StartWebChat(org)
 	msgID := s.Say(v, "Сколько стоит таргет?")
@@ -76,7 +77,7 @@ func TestHandoffSLA(t *testing.T) {
 
 	ws := s.Dial(ctx, map[string]any{"Authorization": "Bearer " + org.OwnerToken})
 	ws.Subscribe(ctx, "inbox", `subscription { inboxEvents { type conversation { id urgent } } }`, nil)
-	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, s.App.Hub.WaitSubscribers(ctx, uuid.MustParse(org.ID), 1))
 
 	unanswered := s.StartWebChat(org)
 	s.Say(unanswered, "hello")

@@ -1,11 +1,19 @@
 // Package apptest runs a complete Frontdesk server (real PostgreSQL, real
 // River, real hub) on its own database for one test, and drives it through
 // GraphQL over HTTP and WebSocket like a frontend would.
+//
+// A test that fixes the time uses StartAt: River's workers and its
+// scheduler do not run there (they go by the wall clock, and would run a
+// timer the fixed clock set in the past at once), so jobs scheduled from
+// the test's clock wait in river_job until the test works them (WorkJob);
+// the jobs River would run as soon as they are inserted (the message
+// path) are worked by WaitProcessed and WorkAvailable.
 package apptest
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,11 +26,18 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivertest"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/app"
+	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 	"frontdesk/internal/dbtest"
+	"frontdesk/jobs"
+	"frontdesk/jobs/worker"
 )
 
 // Secret is the HS256 secret every test server signs with.
@@ -35,6 +50,9 @@ type Server struct {
 	HTTP   *httptest.Server
 	URL    string // .../graphql
 	Config config.Config
+	// workers work one job each, by kind, on a server started with
+	// StartAt; nil when River's own workers run.
+	workers map[string]workFunc
 }
 
 // Option changes the configuration before the server starts.
@@ -48,6 +66,20 @@ func Start(t testing.TB, opts ...Option) *Server {
 
 // StartOn runs a server on an existing database (several servers may share one).
 func StartOn(t testing.TB, databaseURL string, opts ...Option) *Server {
+	t.Helper()
+	return start(t, databaseURL, clock.System{}, false, opts)
+}
+
+// StartAt runs a server on a fresh database whose pipeline and workers'
+// checks read clk, the test's clock. River's workers and scheduler do not
+// run: the test works the jobs scheduled from clk itself (WorkJob), at the
+// time it sets clk to, and WaitProcessed works the inbound messages.
+func StartAt(t testing.TB, clk clock.Clock, opts ...Option) *Server {
+	t.Helper()
+	return start(t, dbtest.NewURL(t), clk, true, opts)
+}
+
+func start(t testing.TB, databaseURL string, clk clock.Clock, manual bool, opts []Option) *Server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DatabaseURL = databaseURL
@@ -75,8 +107,12 @@ func StartOn(t testing.TB, databaseURL string, opts ...Option) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Connect(ctx, cfg, log)
 	require.NoError(t, err)
-	require.NoError(t, a.Build(ctx))
-	require.NoError(t, a.Start(ctx))
+	require.NoError(t, a.Build(ctx, clk))
+	if manual {
+		require.NoError(t, a.StartHub(ctx))
+	} else {
+		require.NoError(t, a.Start(ctx))
+	}
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(func() {
 		_ = a.Endpoint.WS.Shutdown(context.Background())
@@ -87,7 +123,93 @@ func StartOn(t testing.TB, databaseURL string, opts ...Option) *Server {
 		cancel()
 		a.Close()
 	})
-	return &Server{T: t, App: a, HTTP: srv, URL: srv.URL + "/graphql", Config: cfg}
+	s := &Server{T: t, App: a, HTTP: srv, URL: srv.URL + "/graphql", Config: cfg}
+	if manual {
+		s.workers = jobWorkers(t, a)
+	}
+	return s
+}
+
+// workFunc works one job row in tx.
+type workFunc func(ctx context.Context, tx *sql.Tx, row *rivertype.JobRow) (*rivertest.WorkResult, error)
+
+// jobWorkers are the app's workers, each wrapped to work one job row.
+func jobWorkers(t testing.TB, a *app.App) map[string]workFunc {
+	w := map[string]workFunc{}
+	addWorker(t, a, w, worker.NewProcessMessage(a.Pipeline))
+	addWorker(t, a, w, worker.NewScenarioTimer(a.Pipeline))
+	addWorker(t, a, w, worker.NewHandoffSLA(a.Conversations, a.Log))
+	addWorker(t, a, w, worker.NewDeliverMessage(a.Delivery))
+	addWorker(t, a, w, worker.NewAnswerCallback(a.Delivery))
+	addWorker(t, a, w, worker.NewFetchMedia(a.Media))
+	return w
+}
+
+// addWorker wraps w in a River test worker that works one job row.
+func addWorker[T river.JobArgs](t testing.TB, a *app.App, to map[string]workFunc, w river.Worker[T]) {
+	var args T
+	tw := rivertest.NewWorker(t, riverdatabasesql.New(a.DB.SQL), &river.Config{}, w)
+	to[args.Kind()] = func(ctx context.Context, tx *sql.Tx, row *rivertype.JobRow) (*rivertest.WorkResult, error) {
+		return tw.WorkJob(ctx, t, tx, row)
+	}
+}
+
+// WorkJob works job id through the app's worker for its kind, now,
+// whatever its state or schedule, and returns the outcome (completed,
+// snoozed, ...) with the row as it is afterwards. Only a server started
+// with StartAt works jobs this way.
+func (s *Server) WorkJob(id int64) *rivertest.WorkResult {
+	s.T.Helper()
+	require.NotNil(s.T, s.workers, "WorkJob needs a server started with StartAt; River works this one's jobs")
+	ctx := context.Background()
+	row, err := s.App.River.JobGet(ctx, id)
+	require.NoError(s.T, err)
+	work, ok := s.workers[row.Kind]
+	require.True(s.T, ok, "no worker for job kind %q", row.Kind)
+	tx, err := s.App.DB.SQL.BeginTx(ctx, nil)
+	require.NoError(s.T, err)
+	defer func() { _ = tx.Rollback() }()
+	res, err := work(ctx, tx, row)
+	require.NoError(s.T, err)
+	require.NoError(s.T, tx.Commit())
+	return res
+}
+
+// immediateKinds are the jobs River runs as soon as they are inserted:
+// the message path. Timers and hand-off checks, scheduled by a clock, are
+// not among them.
+var immediateKinds = []string{jobs.ProcessMessageArgs{}.Kind(), jobs.DeliverMessageArgs{}.Kind(), jobs.AnswerCallbackArgs{}.Kind(), jobs.FetchMediaArgs{}.Kind()}
+
+// WorkAvailable works, in insertion order, every job of the message path
+// that River would run now, and returns how many it worked: available,
+// retryable after a failure, or snoozed by an earlier run (ErrEarlierPending,
+// a platform's retry-after) and due again by the wall, which is the clock
+// those snoozes are set by. A job never run is left alone while it is
+// scheduled: that is an eager run's fallback, and the eager run answers it.
+// Timers and hand-off checks are never worked here: on a server started
+// with StartAt nothing runs them but the test. On a server started with
+// Start, River works them all and WorkAvailable does nothing.
+func (s *Server) WorkAvailable() int {
+	s.T.Helper()
+	if s.workers == nil {
+		return 0
+	}
+	rows, err := s.App.DB.SQL.Query(`SELECT id FROM river_job WHERE kind = ANY($1)
+		AND (state IN ('available', 'retryable') OR (state = 'scheduled' AND attempted_at IS NOT NULL AND scheduled_at <= now()))
+		ORDER BY id`, immediateKinds)
+	require.NoError(s.T, err)
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		require.NoError(s.T, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	require.NoError(s.T, rows.Err())
+	require.NoError(s.T, rows.Close())
+	for _, id := range ids {
+		s.WorkJob(id)
+	}
+	return len(ids)
 }
 
 type testWriter struct{ t testing.TB }
@@ -308,12 +430,16 @@ func (w *WS) CloseStatus(ctx context.Context) websocket.StatusCode {
 }
 
 // WaitProcessed waits until the pipeline has finished every inbound message
-// so far (no process_message job is left to run). It polls the job table, so
-// tests need no sleeps.
+// so far (no process_message job is left to run). The process that
+// accepted a message answers it at once (eager) while its job waits as the
+// fallback; on a server started with StartAt, WaitProcessed works the jobs
+// handed back to River itself (WorkAvailable). It polls the job table with
+// a deadline: the condition is in the database, with nothing to signal it.
 func (s *Server) WaitProcessed() {
 	s.T.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
+		s.WorkAvailable()
 		var pending int
 		err := s.App.DB.SQL.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'process_message' AND state NOT IN ('completed', 'discarded', 'cancelled')`).Scan(&pending)
 		require.NoError(s.T, err)

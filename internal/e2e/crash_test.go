@@ -325,7 +325,9 @@ func (b *crashBundle) waitSettled(limit time.Duration, chats ...int64) {
 	})
 }
 
-// waitFor polls cond until it holds, failing the test after limit.
+// waitFor polls cond until it holds, failing the test after limit. The
+// conditions are in the database or in another process, which signal
+// nothing.
 func (b *crashBundle) waitFor(limit time.Duration, what string, cond func() bool) {
 	b.t.Helper()
 	deadline := time.Now().Add(limit)

@@ -148,6 +148,7 @@ func TestPrivateClusterWhenPostgresUnreachable(t *testing.T) {
 		if pid, _, err := readPostmaster(pgDir); err == nil {
 			t.Logf("private cluster (pid %d) still running; stopping it", pid)
 			_ = syscall.Kill(pid, syscall.SIGINT)
+			// PostgreSQL removes its pid file as it exits: poll, at most 10 s.
 			for i := 0; i < 100 && fileExists(filepath.Join(pgDir, "postmaster.pid")); i++ {
 				time.Sleep(100 * time.Millisecond)
 			}

@@ -278,7 +278,7 @@ func (p *server) readyWithin(limit time.Duration) (time.Duration, error) {
 		} else {
 			last = err.Error()
 		}
-		time.Sleep(25 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond) // another process: /readyz is its signal, polled with a deadline
 	}
 	return 0, fmt.Errorf("%s: /readyz not 200 within %v (last: %s)", p.name, limit, last)
 }
@@ -298,7 +298,7 @@ func (p *server) token() string {
 				}
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // the child's output, polled with a deadline
 	}
 	p.t.Fatalf("%s printed no demo admin token; stdout:\n%s", p.name, p.stdout.String())
 	return ""

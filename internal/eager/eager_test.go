@@ -37,6 +37,8 @@ func jobsOf(t *testing.T, s *apptest.Server, state string) int {
 	return n
 }
 
+// waitFor polls cond (a state of the job table or of the runner, which
+// signal nothing) until it holds, failing after within.
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)

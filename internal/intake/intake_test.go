@@ -22,6 +22,7 @@ import (
 
 	"frontdesk/internal/apptest"
 	"frontdesk/internal/channel"
+	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 )
 
@@ -43,7 +44,18 @@ type harness struct {
 
 func setup(t *testing.T, opts ...apptest.Option) *harness {
 	t.Helper()
-	s := apptest.Start(t, opts...)
+	return setupOn(t, apptest.Start(t, opts...))
+}
+
+// setupAt is setup on a server whose pipeline reads the test's clock and
+// whose jobs the test works (apptest.StartAt).
+func setupAt(t *testing.T, clk clock.Clock, opts ...apptest.Option) *harness {
+	t.Helper()
+	return setupOn(t, apptest.StartAt(t, clk, opts...))
+}
+
+func setupOn(t *testing.T, s *apptest.Server) *harness {
+	t.Helper()
 	h := &harness{s: s, org: s.SignUp("Channels"), url: map[string]string{}, id: map[string]string{}}
 	for kind, creds := range map[string]map[string]any{
 		"WHATSAPP":  {"phoneNumberId": "109876543210987", "wabaId": "102938475610293", "accessToken": "EAAG-test-access-token-0123456789", "appSecret": appSecret, "verifyToken": verifyToken},
@@ -397,6 +409,8 @@ func TestTelegramButtonPressIsAnswered(t *testing.T) {
 	for range 3 {
 		require.Equal(t, http.StatusOK, post(t, h.url["TELEGRAM"], body, hdr))
 	}
+	// Answered by its own job: poll the fake Bot API's record, with a
+	// deadline.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		mu.Lock()

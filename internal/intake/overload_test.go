@@ -26,6 +26,8 @@ func TestBusyWebhookIsTurnedAway(t *testing.T) {
 	require.GreaterOrEqual(t, time.Since(start), queueWait, "it waited for a slot first")
 
 	go func() {
+		// Free the slot only once acquire is (very likely) waiting: a slot
+		// freed while waiting is what is under test.
 		time.Sleep(20 * time.Millisecond)
 		<-h.slots
 	}()

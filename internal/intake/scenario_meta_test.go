@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/channel/meta"
+	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 	"frontdesk/internal/lead"
 	"frontdesk/internal/organization"
@@ -603,7 +604,7 @@ func TestLeadQualificationOverMeta(t *testing.T) {
 		t.Run(tc.kind, func(t *testing.T) {
 			t.Parallel()
 			graph := newFakeGraph(t)
-			h := setup(t, func(c *config.Config) { c.MetaGraphURL = graph.URL })
+			h := setupAt(t, clock.NewManual(scenarioNow), func(c *config.Config) { c.MetaGraphURL = graph.URL })
 			graph.setEchoTo(h.url["MESSENGER"])
 			scenarioSettings(t, h)
 			customer := &metaCustomer{t: t, kind: tc.kind, id: tc.customer}
@@ -686,11 +687,14 @@ func TestLeadQualificationOverMeta(t *testing.T) {
 	}
 }
 
+// scenarioNow is the pipeline's time in scenario 1: a Tuesday, 10:00 in
+// Moscow, so the slots offered are known. Its server runs no River
+// (setupAt): the timers set from this clock would be due by the wall.
+var scenarioNow = time.Date(2026, 11, 24, 10, 0, 0, 0, time.FixedZone("MSK", 3*3600))
+
 // scenarioSettings are the organisation and lead settings of scenario 1.
 func scenarioSettings(t *testing.T, h *harness) {
 	t.Helper()
-	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.FixedZone("MSK", 3*3600))
-	h.s.App.Pipeline.SetClock(func() time.Time { return now })
 	h.s.MustDo(h.org.OwnerToken, `mutation { updateOrganizationSettings(input: {timeZone: "Europe/Moscow", country: "RU", currency: "RUB", teamLanguage: "ru"}) { id } }`, nil, nil)
 	to := 90000.0
 	_, err := lead.Save(context.Background(), h.s.App.DB.Bun, uuid.MustParse(h.org.ID), lead.Settings{
@@ -703,11 +707,16 @@ func scenarioSettings(t *testing.T, h *harness) {
 	require.NoError(t, err)
 }
 
-// waitOutbox waits until no outbound message waits for delivery.
+// waitOutbox waits until no outbound message waits for delivery. The
+// process that committed a reply sends it at once; a delivery handed back
+// to River is worked here when River does not run (setupAt). It polls the
+// messages with a deadline: the condition is in the database, with nothing
+// to signal it.
 func waitOutbox(t *testing.T, h *harness) {
 	t.Helper()
 	const pending = `SELECT count(*) FROM messages WHERE direction = 'OUT' AND delivery_status = 'PENDING'`
 	for deadline := time.Now().Add(20 * time.Second); h.count(t, pending) > 0; time.Sleep(10 * time.Millisecond) {
+		h.s.WorkAvailable()
 		require.True(t, time.Now().Before(deadline), "messages left undelivered")
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"frontdesk/internal/clock"
 	"frontdesk/internal/config"
 )
 
@@ -92,7 +93,8 @@ func newFakeTelegram(t *testing.T) *fakeTelegram {
 	return f
 }
 
-// waitSent waits until n messages were sent and returns them.
+// waitSent waits until n messages were sent and returns them, polling the
+// fake Bot API's record with a deadline.
 func (f *fakeTelegram) waitSent(t *testing.T, n int) []tgSent {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -113,7 +115,7 @@ func (f *fakeTelegram) waitSent(t *testing.T, n int) []tgSent {
 func TestLeadQualificationOverTelegram(t *testing.T) {
 	t.Parallel()
 	tg := newFakeTelegram(t)
-	h := setup(t, func(c *config.Config) { c.TelegramAPIURL = tg.URL })
+	h := setupAt(t, clock.NewManual(scenarioNow), func(c *config.Config) { c.TelegramAPIURL = tg.URL })
 	scenarioSettings(t, h)
 	hdr := map[string]string{"X-Telegram-Bot-Api-Secret-Token": h.telegramSecret(t)}
 	const chat = 555000111
@@ -160,6 +162,8 @@ func TestLeadQualificationOverTelegram(t *testing.T) {
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM meetings WHERE status = 'BOOKED'`))
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM scenario_runs WHERE outcome = 'DONE'`))
 	require.Equal(t, 1, h.count(t, `SELECT count(*) FROM leads WHERE status = 'QUALIFIED' AND city = 'Казань'`))
+	// The callback is answered by its own job, after the reply: poll the
+	// fake Bot API's record, with a deadline.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		tg.mu.Lock()

@@ -250,7 +250,8 @@ func messengerImage(mid, url string) []byte {
 	return b
 }
 
-// waitFetched waits until no fetch_media job is left to run.
+// waitFetched waits until no fetch_media job is left to run. It polls the
+// job table with a deadline: River signals nothing when a job finishes.
 func (b *testBundle) waitFetched(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)

@@ -52,7 +52,7 @@ func (p *Processor) ClassifyText(ctx context.Context, text string, kind *channel
 	if err := p.db.NewSelect().Model(org).Where("id = ?", pr.OrgID).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load organization: %w", err)
 	}
-	ents := extract.Extract(text, extractOptions(org, p.Now()))
+	ents := extract.Extract(text, extractOptions(org, p.nowFor(pr.OrgID)))
 	res := p.classifier.ClassifyCustomer(text)
 	if kind != nil && *kind == channel.Staff {
 		res = p.classifier.Classify(text)

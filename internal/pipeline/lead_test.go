@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"frontdesk/internal/apptest"
+	"frontdesk/internal/clock"
 	"frontdesk/internal/lead"
 	"frontdesk/internal/organization"
 )
@@ -19,12 +20,15 @@ var leadNow = time.Date(2026, 11, 24, 10, 0, 0, 0, time.FixedZone("MSK", 3*3600)
 type leadWorld struct {
 	s   *apptest.Server
 	org *apptest.Org
+	// clock is the pipeline's: River does not run here, so a job scheduled
+	// from it waits until the test works it (apptest.StartAt).
+	clock *clock.Manual
 }
 
 func setupLead(t *testing.T, currency, lang string) *leadWorld {
 	t.Helper()
-	s := apptest.Start(t)
-	s.App.Pipeline.SetClock(func() time.Time { return leadNow })
+	clk := clock.NewManual(leadNow)
+	s := apptest.StartAt(t, clk)
 	org := s.SignUp("Target Pro")
 	s.MustDo(org.OwnerToken, `mutation($c: String!, $l: String!) { updateOrganizationSettings(input: {timeZone: "Europe/Moscow", country: "RU", currency: $c, teamLanguage: $l}) { id } }`,
 		map[string]any{"c": currency, "l": lang}, nil)
@@ -38,7 +42,7 @@ func setupLead(t *testing.T, currency, lang string) *leadWorld {
 		SlotMinutes:       30,
 	})
 	require.NoError(t, err)
-	return &leadWorld{s: s, org: org}
+	return &leadWorld{s: s, org: org, clock: clk}
 }
 
 type botMessage struct {

@@ -28,6 +28,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"frontdesk/internal/classify"
+	"frontdesk/internal/clock"
 	"frontdesk/internal/conversation"
 	"frontdesk/internal/eventlog"
 	"frontdesk/internal/extract"
@@ -69,8 +70,9 @@ type Processor struct {
 	jobs       Jobs
 	notify     conversation.Notifier
 	log        *slog.Logger
-	clock      atomic.Pointer[func() time.Time]
-	llm        atomic.Pointer[LLM]
+	// clock is the time the pipeline decides by (nowFor).
+	clock clock.Clock
+	llm   atomic.Pointer[LLM]
 	// deliveries, when set, sends each turn's replies right after its
 	// commit (SetDeliveries).
 	deliveries Deliveries
@@ -80,11 +82,10 @@ type Processor struct {
 	beforeCommit func() error
 }
 
-// New returns a Processor.
-func New(db *bun.DB, classifier Classifier, jobs Jobs, notify conversation.Notifier, log *slog.Logger) *Processor {
-	p := &Processor{db: db, classifier: classifier, jobs: jobs, notify: notify, log: log}
-	p.SetClock(time.Now)
-	return p
+// New returns a Processor that decides by clk: clock.System in
+// production; a test that fixes the time passes its own.
+func New(db *bun.DB, classifier Classifier, jobs Jobs, notify conversation.Notifier, clk clock.Clock, log *slog.Logger) *Processor {
+	return &Processor{db: db, classifier: classifier, jobs: jobs, notify: notify, clock: clk, log: log}
 }
 
 // SetDeliveries makes every turn's replies go out from this process right
@@ -92,11 +93,10 @@ func New(db *bun.DB, classifier Classifier, jobs Jobs, notify conversation.Notif
 // it before processing starts.
 func (p *Processor) SetDeliveries(d Deliveries) { p.deliveries = d }
 
-// SetClock replaces the clock the pipeline reads "now" from (tests fix it).
-func (p *Processor) SetClock(now func() time.Time) { p.clock.Store(&now) }
-
-// Now is the pipeline's current time.
-func (p *Processor) Now() time.Time { return (*p.clock.Load())() }
+// nowFor is the pipeline's current time for organisation org, which a
+// turn or a timer reads as it starts and decides by throughout. All organisations
+// share one clock today; a per-organisation clock is looked up here.
+func (p *Processor) nowFor(org uuid.UUID) time.Time { return p.clock.Now() }
 
 // Process handles one inbound message exactly once: everything it decides
 // commits together with the message's processed mark, so a second run
@@ -111,7 +111,7 @@ func (p *Processor) Process(ctx context.Context, args jobs.ProcessMessageArgs) e
 		// Claiming the message is the first write: a second run of this
 		// job waits here and then finds it processed. A conversation's
 		// messages are claimed in the order they came in.
-		msg, err := conversation.ClaimMessage(ctx, tx, args.OrganizationID, args.MessageID, p.Now())
+		msg, err := conversation.ClaimMessage(ctx, tx, args.OrganizationID, args.MessageID, p.nowFor(args.OrganizationID))
 		if err != nil || msg == nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func (p *Processor) load(ctx context.Context, tx bun.Tx, msg *conversation.Messa
 	if err != nil {
 		return nil, err
 	}
-	return &turn{p: p, tx: tx, msg: msg, conv: conv, org: org, settings: org.Settings.Effective(), active: active, now: p.Now()}, nil
+	return &turn{p: p, tx: tx, msg: msg, conv: conv, org: org, settings: org.Settings.Effective(), active: active, now: p.nowFor(msg.OrganizationID)}, nil
 }
 
 func loadOrganization(ctx context.Context, tx bun.Tx, id uuid.UUID) (*organization.Organization, error) {

@@ -247,7 +247,7 @@ func (p *Processor) loadTimer(ctx context.Context, tx bun.Tx, args jobs.Scenario
 	if err != nil {
 		return nil, "", err
 	}
-	t := &turn{p: p, tx: tx, conv: conv, org: org, settings: org.Settings.Effective(), active: run, now: p.Now(), enq: &turnJobs{Jobs: p.jobs}}
+	t := &turn{p: p, tx: tx, conv: conv, org: org, settings: org.Settings.Effective(), active: run, now: p.nowFor(args.OrganizationID), enq: &turnJobs{Jobs: p.jobs}}
 	t.lang = conv.Language
 	if !replies.Supported(t.lang) {
 		t.lang = org.TeamLanguage

@@ -23,8 +23,10 @@ import (
 )
 
 // timerWorld is a lead world whose timers a test works one at a time, at
-// the pipeline time it chooses. The app's own River never runs them first:
-// they are scheduled by the pipeline's clock, a day after leadNow.
+// the pipeline time it chooses. Nothing else runs them: River's workers and
+// its scheduler do not run in a lead world (apptest.StartAt), so a timer
+// scheduled by the pipeline's clock stays scheduled, however long ago that
+// date is by the wall.
 type timerWorld struct {
 	*leadWorld
 	worker *rivertest.Worker[jobs.ScenarioTimerArgs, *sql.Tx]
@@ -70,7 +72,7 @@ func (w *timerWorld) timers(t *testing.T) []timerJob {
 // when it was cancelled), so a test can see what a second run does.
 func (w *timerWorld) work(t *testing.T, job timerJob, at time.Time) *rivertest.WorkResult {
 	t.Helper()
-	w.s.App.Pipeline.SetClock(func() time.Time { return at })
+	w.clock.Set(at)
 	ctx := context.Background()
 	tx, err := w.s.App.DB.SQL.BeginTx(ctx, nil)
 	require.NoError(t, err)
@@ -259,7 +261,7 @@ func TestStopEndsFollowUps(t *testing.T) {
 	require.Equal(t, bots, w.botMessages(t, v), "even worked, a cancelled timer says nothing")
 
 	// The contact asks again; the bot answers, but never follows up.
-	w.s.App.Pipeline.SetClock(func() time.Time { return leadNow })
+	w.clock.Set(leadNow)
 	require.NotEmpty(t, w.say(t, v, "Сколько стоит таргет?", ""))
 	timers := w.timers(t)
 	require.Len(t, timers, 2)

@@ -77,6 +77,9 @@ type Hub struct {
 	state hubState
 	tail  eventlog.Position
 	subs  map[uuid.UUID]map[*subscriber]struct{}
+	// registered is closed, and replaced, whenever a subscriber registers
+	// (WaitSubscribers).
+	registered chan struct{}
 
 	// reads counts the dispatcher's reads of the log (tests).
 	reads atomic.Int64
@@ -90,14 +93,15 @@ func New(db *database.DB, cfg Config, log *slog.Logger) *Hub {
 	id := uuid.NewString()
 	cfg = cfg.withDefaults()
 	return &Hub{
-		db:        db,
-		cfg:       cfg,
-		log:       log,
-		id:        id,
-		notifySQL: "SET LOCAL synchronous_commit = off; SELECT pg_notify(" + quoteLiteral(cfg.Channel) + ", " + quoteLiteral(id) + ")",
-		wake:      make(chan struct{}, 1),
-		notifyReq: make(chan struct{}, 1),
-		subs:      make(map[uuid.UUID]map[*subscriber]struct{}),
+		db:         db,
+		cfg:        cfg,
+		log:        log,
+		id:         id,
+		notifySQL:  "SET LOCAL synchronous_commit = off; SELECT pg_notify(" + quoteLiteral(cfg.Channel) + ", " + quoteLiteral(id) + ")",
+		wake:       make(chan struct{}, 1),
+		notifyReq:  make(chan struct{}, 1),
+		subs:       make(map[uuid.UUID]map[*subscriber]struct{}),
+		registered: make(chan struct{}),
 	}
 }
 
@@ -345,7 +349,30 @@ func (h *Hub) register(s *subscriber) (eventlog.Position, error) {
 	}
 	set[s] = struct{}{}
 	h.wg.Add(1)
+	close(h.registered)
+	h.registered = make(chan struct{})
 	return h.tail, nil
+}
+
+// WaitSubscribers returns once this hub feeds at least n subscriptions of
+// organisation org, or with ctx's error. A subscription counts from the
+// moment it is registered, and from then on receives every event committed
+// later: a client that must see a write waits for this (a test, instead of
+// sleeping after subscribing) rather than for the first event.
+func (h *Hub) WaitSubscribers(ctx context.Context, org uuid.UUID, n int) error {
+	for {
+		h.mu.Lock()
+		have, changed := len(h.subs[org]), h.registered
+		h.mu.Unlock()
+		if have >= n {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %d subscriptions of %s (have %d): %w", n, org, have, ctx.Err())
+		}
+	}
 }
 
 // unregister removes s.

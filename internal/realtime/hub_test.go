@@ -122,6 +122,8 @@ func TestConcurrentWritersRandomized(t *testing.T) {
 					if err := eventlog.Append(ctx, tx, events...); err != nil {
 						return err
 					}
+					// Holding the transaction open is what is under test:
+					// later commits wait behind it at the horizon.
 					time.Sleep(time.Duration(rng.IntN(15)) * time.Millisecond)
 					return nil
 				})
@@ -532,9 +534,12 @@ func TestSubscriptionLifecycle(t *testing.T) {
 
 	open, err := hub.Subscribe(ctx, f, nil)
 	require.NoError(t, err)
-	// Not reading: Stop must not wait for the consumer.
-	write(t, db, hub, event(org.ID, nil, eventlog.Escalated))
-	time.Sleep(50 * time.Millisecond)
+	// Not reading: Stop must not wait for the consumer. The dispatcher
+	// offers an event to every subscriber before it moves the tail past it,
+	// so once the tail is there the event waits in open's buffer.
+	pending := event(org.ID, nil, eventlog.Escalated)
+	write(t, db, hub, pending)
+	require.Eventually(t, func() bool { return !hub.TailForTest().Less(pos(pending)) }, waitTimeout, time.Millisecond)
 	hub.Stop()
 	hub.Stop()
 	expectClosed(t, open)
@@ -629,4 +634,36 @@ func receiveOrExplain(t *testing.T, name string, ch <-chan *eventlog.Event, n in
 	}
 	require.FailNow(t, "timed out", "%s received %d of %d events; last %s; missing ids %v", name, len(got), n, last, missing)
 	return nil
+}
+
+// WaitSubscribers is the signal that a subscription is registered: it
+// blocks until the organisation has that many, counting only its own, and
+// a write after it reaches the subscription.
+func TestWaitSubscribers(t *testing.T) {
+	t.Parallel()
+	b := setup(t, realtime.Config{})
+	other := newOrg(t, b.db)
+	short, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, b.hub.WaitSubscribers(short, b.org.ID, 1), context.DeadlineExceeded, "no subscription yet")
+
+	waited := make(chan error, 1)
+	go func() { waited <- b.hub.WaitSubscribers(t.Context(), b.org.ID, 2) }()
+	_, err := b.hub.Subscribe(t.Context(), realtime.Filter{OrgID: other.ID}, nil)
+	require.NoError(t, err)
+	first, err := b.hub.Subscribe(t.Context(), realtime.Filter{OrgID: b.org.ID}, nil)
+	require.NoError(t, err)
+	select {
+	case err := <-waited:
+		t.Fatalf("returned with one subscription of the organisation: %v", err)
+	default:
+	}
+	second, err := b.hub.Subscribe(t.Context(), realtime.Filter{OrgID: b.org.ID}, nil)
+	require.NoError(t, err)
+	require.NoError(t, <-waited)
+
+	e := event(b.org.ID, nil, eventlog.Escalated)
+	write(t, b.db, b.hub, e)
+	require.Equal(t, []int64{e.ID}, ids(receive(t, first, 1)))
+	require.Equal(t, []int64{e.ID}, ids(receive(t, second, 1)))
 }

@@ -38,6 +38,9 @@ func TestReadAfterHoldsBackBehindOpenTransaction(t *testing.T) {
 	var got []*eventlog.Event
 	require.Eventually(t, func() bool { got = readAll(eventlog.Position{}); return len(got) > 0 },
 		waitTimeout, 5*time.Millisecond)
+	// b must stay held back however long the transaction stays open: give
+	// a horizon that wrongly let it through time to show it. (Not a
+	// readiness wait: nothing here becomes true by waiting.)
 	time.Sleep(50 * time.Millisecond)
 	got = readAll(eventlog.Position{})
 	require.Len(t, got, 1, "b is held back behind the open transaction")

@@ -30,10 +30,10 @@ type Services struct {
 
 // Register adds every worker to workers.
 func Register(workers *river.Workers, s Services) error {
-	if err := river.AddWorkerSafely(workers, &HandoffSLA{svc: s.Conversations, log: s.Logger}); err != nil {
+	if err := river.AddWorkerSafely(workers, NewHandoffSLA(s.Conversations, s.Logger)); err != nil {
 		return fmt.Errorf("register handoff_sla: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &ProcessMessage{pipeline: s.Pipeline}); err != nil {
+	if err := river.AddWorkerSafely(workers, NewProcessMessage(s.Pipeline)); err != nil {
 		return fmt.Errorf("register process_message: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, NewScenarioTimer(s.Pipeline)); err != nil {
@@ -42,7 +42,7 @@ func Register(workers *river.Workers, s Services) error {
 	if err := river.AddWorkerSafely(workers, NewDeliverMessage(s.Delivery)); err != nil {
 		return fmt.Errorf("register deliver_message: %w", err)
 	}
-	if err := river.AddWorkerSafely(workers, &AnswerCallback{svc: s.Delivery}); err != nil {
+	if err := river.AddWorkerSafely(workers, NewAnswerCallback(s.Delivery)); err != nil {
 		return fmt.Errorf("register answer_callback: %w", err)
 	}
 	if s.Media != nil {
@@ -59,6 +59,10 @@ type AnswerCallback struct {
 	svc *delivery.Service
 }
 
+// NewAnswerCallback returns the worker; Register adds it, and tests work
+// jobs with it one at a time.
+func NewAnswerCallback(svc *delivery.Service) *AnswerCallback { return &AnswerCallback{svc: svc} }
+
 // Work answers the callback query.
 func (w *AnswerCallback) Work(ctx context.Context, job *river.Job[jobs.AnswerCallbackArgs]) error {
 	return w.svc.AnswerCallback(ctx, job.Args)
@@ -70,6 +74,10 @@ type ProcessMessage struct {
 	river.WorkerDefaults[jobs.ProcessMessageArgs]
 	pipeline *pipeline.Processor
 }
+
+// NewProcessMessage returns the worker; Register adds it, and tests work
+// jobs with it one at a time.
+func NewProcessMessage(p *pipeline.Processor) *ProcessMessage { return &ProcessMessage{pipeline: p} }
 
 // Work processes the message.
 func (w *ProcessMessage) Work(ctx context.Context, job *river.Job[jobs.ProcessMessageArgs]) error {
@@ -111,6 +119,12 @@ type HandoffSLA struct {
 	river.WorkerDefaults[jobs.HandoffSLAArgs]
 	svc *conversation.Service
 	log *slog.Logger
+}
+
+// NewHandoffSLA returns the worker; Register adds it, and tests work jobs
+// with it one at a time.
+func NewHandoffSLA(svc *conversation.Service, log *slog.Logger) *HandoffSLA {
+	return &HandoffSLA{svc: svc, log: log}
 }
 
 // Work runs the check.
