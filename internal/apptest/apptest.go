@@ -20,6 +20,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -82,7 +84,7 @@ func StartAt(t testing.TB, clk clock.Clock, opts ...Option) *Server {
 func start(t testing.TB, databaseURL string, clk clock.Clock, manual bool, opts []Option) *Server {
 	t.Helper()
 	cfg := config.Default()
-	cfg.DatabaseURL = databaseURL
+	cfg.DatabaseURL = withPoolSize(t, databaseURL)
 	cfg.EmbeddedPostgres = false
 	cfg.JWTSecret = Secret
 	cfg.DataDir = t.TempDir()
@@ -210,6 +212,23 @@ func (s *Server) WorkAvailable() int {
 		s.WorkJob(id)
 	}
 	return len(ids)
+}
+
+// testPoolSize bounds each test server's connections: tests run side by
+// side (packages and parallel tests, some with two servers), and all share
+// one PostgreSQL whose max_connections is 100 by default.
+const testPoolSize = 10
+
+// withPoolSize sets pgx's pool_max_conns on databaseURL unless it is set.
+func withPoolSize(t testing.TB, databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	require.NoError(t, err)
+	q := u.Query()
+	if !q.Has("pool_max_conns") {
+		q.Set("pool_max_conns", strconv.Itoa(testPoolSize))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 type testWriter struct{ t testing.TB }

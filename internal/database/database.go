@@ -30,13 +30,15 @@ type DB struct {
 	Bun  *bun.DB
 }
 
-// Open connects to databaseURL and checks the server answers.
+// Open connects to databaseURL and checks the server answers. The pool
+// holds at most maxConns connections, unless the URL sets pgx's
+// pool_max_conns, which wins (tests keep their servers small that way).
 func Open(ctx context.Context, databaseURL string, maxConns int32) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	if maxConns > 0 {
+	if maxConns > 0 && !strings.Contains(databaseURL, "pool_max_conns=") {
 		cfg.MaxConns = maxConns
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
@@ -131,6 +133,15 @@ func maintenanceURL(databaseURL string) (string, string, error) {
 		return "", "", errors.New("database url names no database")
 	}
 	u.Path = "/postgres"
+	// A single connection: pgxpool's settings (pool_max_conns, ...) would
+	// reach the server as unknown run-time parameters.
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.String(), name, nil
 }
 
