@@ -97,10 +97,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
 	case "seed":
-		if err := demoCommand(cmd, args, cfg, stderr); err != nil {
-			return err
-		}
-		a, err := app.Connect(ctx, cfg, log)
+		a, err := demoCommand(ctx, cmd, args, cfg, log, stderr)
 		if err != nil {
 			return err
 		}
@@ -112,10 +109,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		fmt.Fprintf(stdout, "demo organisation ready (created now: %t)\n", created)
 		return nil
 	case "unseed":
-		if err := demoCommand(cmd, args, cfg, stderr); err != nil {
-			return err
-		}
-		a, err := app.Connect(ctx, cfg, log)
+		a, err := demoCommand(ctx, cmd, args, cfg, log, stderr)
 		if err != nil {
 			return err
 		}
@@ -202,9 +196,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	return err
 }
 
-// demoCommand parses the flags of seed and unseed and refuses them in
-// production unless -production says the operator means it.
-func demoCommand(cmd string, args []string, cfg config.Config, stderr io.Writer) error {
+// demoCommand parses the flags of seed and unseed, refuses them in
+// production unless -production says the operator means it, and connects
+// to the (migrated) database; the caller closes the app.
+func demoCommand(ctx context.Context, cmd string, args []string, cfg config.Config, log *slog.Logger, stderr io.Writer) (*app.App, error) {
+	if err := demoAllowed(cmd, args, cfg, stderr); err != nil {
+		return nil, err
+	}
+	return app.Connect(ctx, cfg, log)
+}
+
+func demoAllowed(cmd string, args []string, cfg config.Config, stderr io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	production := fs.Bool("production", false, "run even though FRONTDESK_ENV=production")

@@ -464,9 +464,7 @@ func TestSocketSurvivesDatabaseOutage(t *testing.T) {
 func TestMintedVisitorsShareTheAddressLimits(t *testing.T) {
 	t.Parallel()
 	s := apptest.Start(t, func(c *config.Config) { c.RateLimit, c.RateBurst = 0.001, 20 })
-	org := &apptest.Org{PublicKey: "wc_mint"}
-	owner := s.SignUp("Mint")
-	org.PublicKey = owner.PublicKey
+	org := s.SignUp("Mint")
 	var visitors []*apptest.Visitor
 	for range 3 {
 		visitors = append(visitors, s.StartWebChat(org))

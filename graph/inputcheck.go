@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -143,7 +144,12 @@ func (w *inputWalk) value(v any, t *ast.Type, dirs ast.DirectiveList, path ast.P
 		}
 	case def.Kind == ast.Scalar && def.Name == "String":
 		if s, ok := v.(string); ok {
-			return checkText(s, ruleOf(dirs), inputFieldName(path))
+			if problem := textProblem(s, ruleOf(dirs)); problem != "" {
+				// Named only on failure: this runs for every String
+				// argument of every request.
+				field := inputFieldName(path)
+				return apperror.Invalid(field, "%s %s", field, problem)
+			}
 		}
 	}
 	return nil
@@ -172,23 +178,24 @@ func ruleOf(dirs ast.DirectiveList) textRule {
 	return r
 }
 
-// checkText applies rule to s, an input called field.
-func checkText(s string, rule textRule, field string) *apperror.Error {
+// textProblem says what is wrong with s under rule ("" when nothing is),
+// as the end of a sentence about the input.
+func textProblem(s string, rule textRule) string {
 	if !utf8.ValidString(s) {
-		return apperror.Invalid(field, "%s must be UTF-8", field)
+		return "must be UTF-8"
 	}
 	if strings.IndexByte(s, 0) >= 0 {
-		return apperror.Invalid(field, "%s must not contain the NUL character (U+0000)", field)
+		return "must not contain the NUL character (U+0000)"
 	}
 	if !rule.free {
 		for _, r := range s {
 			if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
-				return apperror.Invalid(field, "%s must not contain control characters (%U)", field, r)
+				return fmt.Sprintf("must not contain control characters (%U)", r)
 			}
 		}
 	}
 	if len(s) > rule.max && utf8.RuneCountInString(s) > rule.max {
-		return apperror.Invalid(field, "%s must be at most %d characters", field, rule.max)
+		return fmt.Sprintf("must be at most %d characters", rule.max)
 	}
-	return nil
+	return ""
 }

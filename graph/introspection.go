@@ -41,7 +41,7 @@ func selectsIntrospection(set ast.SelectionSet, frags ast.FragmentDefinitionList
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if s.Name == "__schema" || s.Name == "__type" || selectsIntrospection(s.SelectionSet, frags, seen) {
+			if isIntrospection(s.Name) || selectsIntrospection(s.SelectionSet, frags, seen) {
 				return true
 			}
 		case *ast.InlineFragment:
